@@ -1,0 +1,14 @@
+"""Hypothesis profiles shared by every test.
+
+``ci`` (the default) is derandomised, so every run explores the same examples and a failure reproduces;
+``thorough`` is for a local search with ten times the examples; pick one with HYPOTHESIS_PROFILE=name.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", derandomize=True, max_examples=200, **_COMMON)
+settings.register_profile("thorough", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

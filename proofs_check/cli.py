@@ -1,0 +1,62 @@
+"""``ascent-fails``: the command-line skin over the library.
+
+Each command lives in the module that owns it; that module defines ``configure_parser(parser)`` and
+``main(args) -> int`` and keeps heavy imports (torch, matplotlib) inside functions so that ``--help`` and
+``verify`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# (command words, owning module, one-line help)
+COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("verify",), "proofs_check.verify_command", "check every lemma and print one PASS/FAIL report"),
+    (("figure", "phase"), "numerics.phase_figure", "Figure 4: the alpha-epsilon phase diagram"),
+    (("figure", "toy"), "numerics.toy_figure", "Figure 5: the non-convex toy landscape"),
+    (("nn", "table"), "nn_experiments.table_command", "Table 1: pretrained-vs-oracle KLoM per forget set"),
+    (("nn", "run"), "nn_experiments.run_command", "unlearning sweep scored with KLoM (Figures 1-3, 6-7)"),
+    (("reproduce",), "proofs_check.reproduce", "verify + every figure + nn run, and a report.md"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ascent-fails",
+        description="Reference verification suite for 'Ascent Fails to Forget' (NeurIPS 2025, arXiv 2509.26427).",
+    )
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for words, module_name, help_text in COMMANDS:
+        if len(words) == 1:
+            sub = top.add_parser(words[0], help=help_text, description=help_text)
+        else:
+            if words[0] not in groups:
+                group_parser = top.add_parser(words[0], help=f"{words[0]} commands")
+                groups[words[0]] = group_parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+            sub = groups[words[0]].add_parser(words[1], help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        module.configure_parser(sub)
+        sub.set_defaults(handler=module.main)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ValueError as exc:
+        # bad parameters are reported in the user's words, without a traceback
+        print(f"ascent-fails: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ascent-fails: interrupted; finished work is saved and a rerun resumes it", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""``ascent-fails verify``: run every check and print the report (text table or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+
+from proofs_check.runner import run_all
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="check only these result ids (e.g. lemma2 lemma3)")
+    parser.add_argument("--brief", action="store_true", help="print the table without per-check summaries")
+
+
+def main(args: argparse.Namespace) -> int:
+    report = run_all(args.only)
+    print(report.to_json() if args.json else report.to_text(verbose=not args.brief))
+    return 0 if report.ok else 1

@@ -1,8 +1,7 @@
 """``ascent-fails``: the command-line skin over the library.
 
 Each command lives in the module that owns it; that module defines ``configure_parser(parser)`` and
-``main(args) -> int`` and keeps heavy imports (torch, matplotlib) inside functions so that ``--help`` and
-``verify`` start fast.
+``main(args) -> int``. Only the module of the command being run is imported, so ``verify`` never loads torch.
 """
 
 from __future__ import annotations
@@ -23,7 +22,17 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _selected(argv: Sequence[str]) -> tuple[str, ...] | None:
+    """The command words that ``argv`` starts with (options aside), or None."""
+    words = tuple(a for a in argv if not a.startswith("-"))
+    for command_words, _, _ in COMMANDS:
+        if words[: len(command_words)] == command_words:
+            return command_words
+    return None
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The full parser; only the command selected by ``argv`` gets its options (and its module imported)."""
     parser = argparse.ArgumentParser(
         prog="ascent-fails",
         description="Reference verification suite for 'Ascent Fails to Forget' (NeurIPS 2025, arXiv 2509.26427).",
@@ -38,15 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
                 group_parser = top.add_parser(words[0], help=f"{words[0]} commands")
                 groups[words[0]] = group_parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
             sub = groups[words[0]].add_parser(words[1], help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        module.configure_parser(sub)
-        sub.set_defaults(handler=module.main)
+        if words == _selected(argv):
+            module = importlib.import_module(module_name)
+            module.configure_parser(sub)
+            sub.set_defaults(handler=module.main)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except ValueError as exc:

@@ -30,7 +30,7 @@ import mpmath
 import numpy as np
 from scipy.special import lambertw as _scipy_lambertw
 
-__all__ = ["BRANCH_POINT", "lambert_w", "lambert_w_mp"]
+__all__ = ["BRANCH_FLOOR", "BRANCH_POINT", "lambert_w", "lambert_w_mp"]
 
 #: −1/e, the branch point shared by W_0 and W_{−1}.
 BRANCH_POINT: float = -math.exp(-1.0)
@@ -38,31 +38,74 @@ BRANCH_POINT: float = -math.exp(-1.0)
 # Relative slack below −1/e still treated as the branch point: float(−1/e) itself is below the true value,
 # and arguments computed as products of rounded factors land within a few ulps either side.
 _BRANCH_SLACK = 8 * np.finfo(float).eps
+#: The lowest argument accepted: anything in [BRANCH_FLOOR, −1/e] is treated as the branch point itself.
+BRANCH_FLOOR: float = BRANCH_POINT * (1 + _BRANCH_SLACK)
+
+# 1/e split into a double and its rounding error, so that z + 1/e is computed to full relative precision
+# near the branch point (z + _INV_E_HI is exact there by Sterbenz's lemma).
+_INV_E_HI = -BRANCH_POINT
+with mpmath.workdps(40):
+    _INV_E_LO = float(mpmath.exp(-1) - mpmath.mpf(_INV_E_HI))
+
+# Below this value of p² = 2(e·z + 1) the branch-point series is used: its first omitted term is O(p⁷) < 1e-21,
+# whereas scipy's W_{−1} loses up to 5 digits there (its iteration starts from a guess without the series).
+_SERIES_P2 = 1e-6
+# Coefficients of W = Σ c_k p^k about z = −1/e (Corless et al. 1996, Eq. 4.22); p = +√(2(ez+1)) on W_0, −√ on W_{−1}.
+_SERIES = (-1.0, 1.0, -1.0 / 3.0, 11.0 / 72.0, -43.0 / 540.0, 769.0 / 17280.0, -221.0 / 8505.0)
+
+
+# Below this |z| scipy's W_{−1} loses up to ~70 ulps (subnormal z) and returns −inf at the smallest subnormal.
+_TINY_LOWER = 1e-300
+
+
+def _lower_branch_tiny(z: np.ndarray) -> np.ndarray:
+    """W_{−1}(z) for −1e-300 < z < 0 by Newton on f(w) = w + ln(−w) − ln(−z) (i.e. w e^w = z in log form).
+
+    Starts from the asymptotic L₁ − L₂ + L₂/L₁ (L₁ = ln(−z), L₂ = ln(−L₁)), already within 1e-4 at these sizes;
+    three quadratically convergent steps reach full precision. Entries outside that range are returned as NaN
+    and masked out by the caller.
+    """
+    inside = (z < 0) & (z > -_TINY_LOWER)
+    l1 = np.log(-np.where(inside, z, -1e-310))
+    l2 = np.log(-l1)
+    w = l1 - l2 + l2 / l1
+    for _ in range(3):
+        w = w - (w + np.log(-w) - l1) / (1 + 1 / w)
+    return np.where(inside, w, np.nan)
 
 
 def lambert_w(z: Any, branch: Literal[0, -1] = 0) -> Any:
     """Real Lambert W on ``branch`` 0 (W_0) or −1 (W_{−1}), vectorised over ``z``.
 
     Raises ``ValueError`` if any ``z`` lies below −1/e (no real value) or, for W_{−1}, above 0.
-    Returns a float for scalar input and a float array otherwise.
+    Returns a float for scalar input and a float array otherwise. Within p² = 2(e·z + 1) < 1e-6 of the branch
+    point the series W = −1 + p − p²/3 + 11p³/72 − … is used with p computed from z + 1/e to full precision.
+
+    >>> w = lambert_w(-math.exp(-1.0) + 1e-12, branch=-1)
+    >>> abs(w * math.exp(w) - (-math.exp(-1.0) + 1e-12)) < 1e-27
+    True
     """
     if branch not in (0, -1):
         raise ValueError(f"branch={branch!r} must be 0 (W_0) or -1 (W_-1)")
     zz = np.asarray(z, dtype=float)
     if np.any(np.isnan(zz)):
         raise ValueError("z contains NaN; the Lambert W argument must be a real number >= -1/e")
-    floor = BRANCH_POINT * (1 + _BRANCH_SLACK)
-    if np.any(zz < floor):
+    if np.any(zz < BRANCH_FLOOR):
         raise ValueError(f"z={zz.min()!r} must be >= -1/e = {BRANCH_POINT!r} for a real Lambert W value")
     if branch == -1 and np.any(zz > 0):
         raise ValueError(f"z={zz.max()!r} must lie in [-1/e, 0] for the lower branch W_-1")
-    near = zz <= BRANCH_POINT * (1 - _BRANCH_SLACK)
+    # p² = 2(e·z + 1) = 2e(z + 1/e), clamped at 0 for arguments within the slack below −1/e
+    # only arguments near −1/e use p; the min() keeps huge z from overflowing in a value that is discarded
+    p2 = np.maximum(2 * math.e * (np.minimum(zz, 1.0) + _INV_E_HI + _INV_E_LO), 0.0)
+    near = p2 < _SERIES_P2
+    p = np.sqrt(np.where(near, p2, 0.0)) * (1.0 if branch == 0 else -1.0)
+    series = np.polynomial.polynomial.polyval(p, _SERIES)
     safe = np.where(near, 0.0 if branch == 0 else -0.1, zz)
     with np.errstate(divide="ignore"):
         w = _scipy_lambertw(safe, k=branch).real
-    w = np.where(near, -1.0, w)
+    w = np.where(near, series, w)
     if branch == -1:
-        w = np.where(zz == 0, -np.inf, w)
+        w = np.where(zz == 0, -np.inf, np.where(zz > -_TINY_LOWER, _lower_branch_tiny(zz), w))
     return float(w) if np.ndim(z) == 0 else w
 
 

@@ -1,0 +1,137 @@
+r"""``ascent-fails figure phase``: Figure 4, the α–ε phase diagram of the correlated model.
+
+Writes into ``--out``: ``phase_diagram.png`` and ``phase_diagram.pdf`` (one panel per forget fraction with
+the exact categories shaded beneath the dashed α_{D>DA}(ε) and solid α_{R>D}(ε) curves, plus a panel with
+every curve pair as in the paper), ``phase_params.json``, ``phase_curves.csv``, ``phase_region.csv`` and
+``phase_comparison.md`` (see :mod:`numerics.phase_diagram`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from numerics import phase_diagram as pdg
+
+__all__ = ["configure_parser", "main", "plot_phase", "write_outputs"]
+
+_DEFAULTS = pdg.PhaseConfig()
+# shading of the exact categories (ordered, diverges, other) and one colour per forget fraction
+_CATEGORY_COLOURS = ("#a6dba0", "#f4a582", "#f0f0f0")
+_CURVE_COLOURS = ("#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214", "#4d4d4d")
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="output directory (created if missing)")
+    parser.add_argument("--n-total", type=float, default=_DEFAULTS.n_total, help="|D|, training-set size")
+    parser.add_argument("--ridge", type=float, default=_DEFAULTS.ridge, help="λ, ridge coefficient")
+    parser.add_argument("--group-size", type=float, default=_DEFAULTS.group_size,
+                        help="r, retain points x=(1,ε) (the forget group has αr points x=(ε,1))")
+    parser.add_argument("--forget-fractions", type=float, nargs="+", default=list(_DEFAULTS.forget_fractions),
+                        help="|F|/|D| values, one panel and one curve pair each")
+    parser.add_argument("--n-correlation", type=int, default=_DEFAULTS.n_correlation, help="grid points along ε")
+    parser.add_argument("--n-forget-ratio", type=int, default=_DEFAULTS.n_forget_ratio, help="grid points along α")
+    parser.add_argument("--forget-ratio-min", type=float, default=_DEFAULTS.forget_ratio_min, help="smallest α")
+    parser.add_argument("--forget-ratio-max", type=float, default=_DEFAULTS.forget_ratio_max, help="largest α")
+
+
+def main(args: argparse.Namespace) -> int:
+    config = pdg.PhaseConfig(
+        n_total=args.n_total,
+        ridge=args.ridge,
+        group_size=args.group_size,
+        forget_fractions=tuple(args.forget_fractions),
+        n_correlation=args.n_correlation,
+        n_forget_ratio=args.n_forget_ratio,
+        forget_ratio_min=args.forget_ratio_min,
+        forget_ratio_max=args.forget_ratio_max,
+    )
+    result = pdg.compute_phase(config)
+    paths = write_outputs(result, args.out)
+    print(f"phase diagram: {len(config.forget_fractions)} forget fractions x {config.n_forget_ratio} alpha x "
+          f"{config.n_correlation} epsilon solved in {result.seconds:.2f} s ({result.unresolved} unresolved)")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
+def write_outputs(result: pdg.PhaseResult, out: Path) -> list[Path]:
+    """Write the figure and its data files into ``out``; returns the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "phase_params.json", out / "phase_curves.csv", out / "phase_region.csv",
+             out / "phase_comparison.md"]
+    pdg.atomic_write_text(paths[0], json.dumps(result.params(), indent=2) + "\n")
+    pdg.write_curves_csv(result, paths[1])
+    pdg.write_region_csv(result, paths[2])
+    pdg.atomic_write_text(paths[3], pdg.comparison_markdown(result))
+    paths += plot_phase(result, out / "phase_diagram")
+    return paths
+
+
+def plot_phase(result: pdg.PhaseResult, stem: Path) -> list[Path]:
+    """Draw Figure 4 and save it as ``stem``.png and ``stem``.pdf (written to a temporary name, then moved)."""
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    cfg = result.config
+    eps, alpha = result.correlation, result.forget_ratio
+    n_f = len(cfg.forget_fractions)
+    fig, axes = plt.subplots(1, n_f + 1, figsize=(3.3 * (n_f + 1), 3.6), sharey=True, squeeze=False)
+    cmap = ListedColormap(_CATEGORY_COLOURS)
+    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], cmap.N)
+    # curves below the axis (α_{R>D} ≤ 0 or below the grid) are clipped by the log axis, as they should be
+    floor = alpha[0] / 10
+
+    def curves(ax, k, label):
+        colour = _CURVE_COLOURS[k % len(_CURVE_COLOURS)]
+        lo, hi = result.alpha_d_gt_da[k], result.alpha_r_gt_d[k]
+        ax.plot(eps, lo, "--", color=colour, lw=1.6)
+        ax.plot(eps, np.where(hi > 0, hi, floor), "-", color=colour, lw=1.6, label=label)
+        ax.fill_between(eps, lo, hi, where=hi >= lo, facecolor="none", edgecolor=colour, hatch="///", lw=0)
+
+    for k, f in enumerate(cfg.forget_fractions):
+        ax = axes[0, k]
+        ax.pcolormesh(eps, alpha, result.category[k], cmap=cmap, norm=norm, shading="nearest", rasterized=True)
+        curves(ax, k, None)
+        ax.set_title(f"$|F|/|D|$ = {f:g}")
+    ax_all = axes[0, n_f]
+    for k, f in enumerate(cfg.forget_fractions):
+        curves(ax_all, k, f"$|F|/|D|$ = {f:g}")
+    ax_all.set_title("all bound pairs")
+    ax_all.legend(loc="lower right", fontsize=7, frameon=True)
+    for ax in axes[0]:
+        ax.set_yscale("log")
+        ax.set_xlim(eps[0], eps[-1])
+        ax.set_ylim(alpha[0], alpha[-1])
+        ax.set_xlabel(r"correlation $\varepsilon$")
+    axes[0, 0].set_ylabel(r"forget ratio $\alpha$ (forget / retain group size)")
+    handles = [Patch(facecolor=c, edgecolor="0.5", label=f"exact: {name}")
+               for c, name in zip(_CATEGORY_COLOURS, pdg.CATEGORIES)]
+    handles += [Line2D([], [], color="k", ls="--", label=r"$\alpha_{D>DA}(\varepsilon)$ (Lemma 9)"),
+                Line2D([], [], color="k", ls="-", label=r"$\alpha_{R>D}(\varepsilon)$ (Lemma 10, reconstructed)"),
+                Patch(facecolor="none", edgecolor="k", hatch="///", label="bound window")]
+    b = cfg.group_size / (cfg.ridge * cfg.n_total)
+    fig.suptitle(f"Correlated model (Fig. 4): $|D|$ = {cfg.n_total:g}, $r$ = {cfg.group_size:g}, $\\lambda$ = {cfg.ridge:g} "
+                 f"($b = r/(\\lambda|D|)$ = {b:.3g}); grid {cfg.n_correlation} $\\varepsilon$ × {cfg.n_forget_ratio} $\\alpha$ per fraction",
+                 fontsize=9)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    written = []
+    for ext in ("png", "pdf"):
+        final = Path(f"{stem}.{ext}")
+        tmp = final.with_name(f".{final.name}.tmp")
+        fig.savefig(tmp, dpi=200, format=ext)
+        os.replace(tmp, final)
+        written.append(final)
+    plt.close(fig)
+    return written

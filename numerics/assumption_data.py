@@ -44,13 +44,8 @@ from scipy.optimize import minimize
 
 from threadpoolctl import threadpool_limits
 
-from theory.validate import (
-    require_choice,
-    require_in_range,
-    require_nonnegative,
-    require_positive,
-    require_positive_int,
-)
+from numerics import da_dynamics
+from theory.validate import require_choice, require_nonnegative, require_positive, require_positive_int
 
 __all__ = [
     "AxisSpec",
@@ -340,10 +335,7 @@ def descent_ascent_flow(
     ridge = require_positive("ridge", ridge, symbol="λ")
     gradient_tolerance = require_positive("gradient_tolerance", gradient_tolerance)
     max_steps = require_positive_int("max_steps", max_steps)
-    # as in numerics.da_dynamics: e^{−w} overflows below −700; regime 2's minimum lies in [−1, 0)
-    divergence_threshold = require_in_range(
-        "divergence_threshold", divergence_threshold, -700.0, -1.0, closed=(True, False)
-    )
+    divergence_threshold = da_dynamics.require_divergence_threshold(divergence_threshold)
     w = np.array(start, dtype=float)
     if w.shape != (data.X.shape[1],) or not np.all(np.isfinite(w)):
         raise ValueError(f"start must be a finite vector of length d={data.X.shape[1]} (w^D), got shape {w.shape}")

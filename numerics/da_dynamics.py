@@ -51,7 +51,14 @@ import numpy as np
 from theory import closed_form
 from theory.validate import require_in_range, require_nonnegative, require_positive, require_positive_int
 
-__all__ = ["DescentAscentRun", "axis_coefficient", "axis_gradient", "stable_step_size", "run_descent_ascent"]
+__all__ = [
+    "DescentAscentRun",
+    "axis_coefficient",
+    "axis_gradient",
+    "stable_step_size",
+    "require_divergence_threshold",
+    "run_descent_ascent",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,12 @@ def stable_step_size(start: Any, coefficient: Any, ridge: Any) -> Any:
     return 1.0 / (ridge * (1.0 + np.maximum(0.0, np.maximum(start, coefficient * np.exp(-start) / ridge))))
 
 
+def require_divergence_threshold(value: float) -> float:
+    """A threshold below which a coordinate counts as diverging: in [−700, −1), since e^{−w} overflows a double
+    below −700 and a threshold above −1 would cut off regime 2's minimum in [−1, 0) (Lemma 2)."""
+    return require_in_range("divergence_threshold", value, -700.0, -1.0, closed=(True, False))
+
+
 def run_descent_ascent(
     n_retain: Any,
     n_forget: Any,
@@ -111,10 +124,7 @@ def run_descent_ascent(
     ridge = require_positive("ridge", ridge, symbol="λ")
     tolerance = require_positive("tolerance", tolerance)
     max_steps = require_positive_int("max_steps", max_steps)
-    # below −700, e^{−w} overflows a double; above 0 the threshold would cut off regime 2's minimum in [−1, 0)
-    divergence_threshold = require_in_range(
-        "divergence_threshold", divergence_threshold, -700.0, -1.0, closed=(True, False)
-    )
+    divergence_threshold = require_divergence_threshold(divergence_threshold)
     if start is None:
         start = closed_form.pretrained_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     start = require_in_range("start", start, divergence_threshold, math.inf, symbol="w₀")

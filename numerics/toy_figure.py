@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from numerics import toy_landscape
+from theory.validate import require_in_range
 
 PANEL_TITLES = {"pretrained": "pretrained (D)", "oracle": "oracle (retrain on R)", "descent_ascent": "GDA objective"}
 
@@ -127,8 +128,7 @@ def plot(claims: toy_landscape.ToyClaims, variant: toy_landscape.ToyVariant, res
 
 def main(args: argparse.Namespace) -> int:
     variant = toy_landscape.get_variant(args.variant, args.ridge)
-    if args.resolution < 20 or args.resolution > 2000:
-        raise ValueError(f"resolution={args.resolution} must lie in [20, 2000] (contour grid points per axis)")
+    require_in_range("resolution", args.resolution, 20, 2000, closed=(True, True), symbol="contour grid points per axis")
     claims = toy_landscape.check_claims(variant, seed=args.seed)
     if not claims.minima:
         raise ValueError(f"no strict minimum found for variant {args.variant!r} at ridge={variant.ridge}")

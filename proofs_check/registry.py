@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from theory.validate import require_choice
+
 EVIDENCE_KINDS: tuple[str, ...] = ("symbolic", "high_precision", "property", "negative_control")
 
 Tag = Literal["paper", "reconstructed"]
@@ -29,8 +31,7 @@ class Evidence:
     data: Mapping[str, object] = field(default_factory=dict)  # JSON-serialisable numbers behind the summary
 
     def __post_init__(self) -> None:
-        if self.kind not in EVIDENCE_KINDS:
-            raise ValueError(f"kind={self.kind!r} must be one of {EVIDENCE_KINDS}")
+        require_choice("kind", self.kind, EVIDENCE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,19 @@ class ResultCheck:
     title: str  # e.g. "Lemma 2 (closed form)"
     tag: Tag  # "paper" or "reconstructed", as in shared/spec/THEORY.md
     checks: Mapping[str, Callable[[], Evidence]]  # evidence kind -> check
+
+
+def result_check(id: str, title: str, tag: Tag, *checks: Callable[[], Evidence]) -> ResultCheck:
+    """A :class:`ResultCheck` with one check per evidence kind, given in :data:`EVIDENCE_KINDS` order.
+
+    A check given in the wrong place returns evidence of another kind, which the runner reports as a FAIL.
+
+    >>> result_check("lemma0", "Lemma 0", "paper", *(lambda: None,) * 4).checks.keys() == set(EVIDENCE_KINDS)
+    True
+    """
+    if len(checks) != len(EVIDENCE_KINDS):
+        raise ValueError(f"{id}: {len(checks)} checks given, one per evidence kind {EVIDENCE_KINDS} needed")
+    return ResultCheck(id, title, tag, dict(zip(EVIDENCE_KINDS, checks)))
 
 
 @dataclass(frozen=True)

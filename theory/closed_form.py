@@ -71,6 +71,8 @@ __all__ = [
     "validate_parameters",
     "scalar_or_array",
     "rounding_slack",
+    "distance_margin",
+    "nonnegative",
     "SymbolicStep",
     "StationaryPoints",
     "retain_excess",
@@ -86,6 +88,7 @@ __all__ = [
     "axis_gradient",
     "axis_curvature",
     "stationary_point_kind",
+    "stationary_weights",
     "stationary_points",
     "stationary_points_mp",
     "AxisSample",
@@ -150,6 +153,40 @@ def rounding_slack(*weights: Any, dps: int | None = None) -> Any:
         return mpmath.mpf(10) ** (8 - dps) * max(abs(w) for w in weights if mpmath.isfinite(w))
     finite = [np.where(np.isfinite(w), np.abs(w), 0.0) for w in weights]
     return scalar_or_array(FLOAT_SLACK * functools.reduce(np.maximum, finite))
+
+
+def distance_margin(
+    weight: Any,
+    reference: Any,
+    bound: Any,
+    side: Literal["upper", "lower"],
+    include_rounding_slack: bool = False,
+) -> Any:
+    """Slack of a bound on |w − w_ref| between two closed-form weights (vectorised): bound − |w − w_ref| for an
+    upper bound (Lemma 4), |w − w_ref| − bound for a lower bound (Lemma 5); ≥ 0 where the bound holds.
+
+    ``include_rounding_slack`` adds :func:`rounding_slack` of the two weights (the float test of a ``holds``).
+    A weight of −inf (DA diverges) gives +inf for a lower bound, −inf for an upper one.
+
+    >>> distance_margin(1.0, 0.25, 1.0, "upper"), distance_margin(1.0, 0.25, 1.0, "lower")
+    (0.25, -0.25)
+    """
+    require_choice("side", side, ("upper", "lower"))
+    gap = np.abs(np.asarray(weight) - reference)
+    margin = bound - gap if side == "upper" else gap - bound  # the reference weight is finite: no inf − inf
+    if include_rounding_slack:
+        margin = margin + rounding_slack(weight, reference)
+    return scalar_or_array(margin)
+
+
+def nonnegative(margin: Any) -> Any:
+    """margin ≥ 0, a bool for 0-d input, else a bool array: the verdict of every ``holds`` (Lemmas 3–5).
+
+    >>> nonnegative(0.0), nonnegative([-1e-300, 2.0])
+    (True, array([False,  True]))
+    """
+    ok = np.asarray(margin) >= 0
+    return bool(ok) if ok.ndim == 0 else ok
 
 
 @dataclass(frozen=True)
@@ -335,6 +372,18 @@ def stationary_point_kind(weight: Any, ridge: Any) -> Any:
     return int(kind) if np.ndim(w) == 0 else kind
 
 
+def stationary_weights(
+    n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any
+) -> tuple[Any, Any, Any]:
+    """(w^D, w^R, w^DA) = (W_0(z_D), W_0(z_R), W_0(z_DA)) (Lemma 2; float path, vectorised; w^DA = −inf in regime 3).
+
+    >>> stationary_weights(900, 100, 50, [0.05, 0.2], 0.01)[2]
+    array([1.05932732,       -inf])
+    """
+    args = (n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
+    return pretrained_weight(*args), oracle_weight(n_retain, n_retain_axis, ridge), descent_ascent_weight(*args)
+
+
 def stationary_points(
     n_retain: float, n_forget: float, n_retain_axis: float, forget_ratio_axis: float, ridge: float
 ) -> StationaryPoints:
@@ -346,14 +395,24 @@ def stationary_points(
             raise ValueError(f"{name} must be a scalar for stationary_points (use the vectorised functions for arrays)")
     args = (n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     regime = descent_ascent_regime(*args)
+    w_d, w_r, w_da = stationary_weights(*args)
     return StationaryPoints(
-        pretrained=pretrained_weight(*args),
-        oracle=oracle_weight(n_retain, n_retain_axis, ridge),
-        descent_ascent=descent_ascent_weight(*args),
+        pretrained=w_d,
+        oracle=w_r,
+        descent_ascent=w_da,
         descent_ascent_maximum=descent_ascent_weight(*args, branch=-1) if regime == 2 else None,
         regime=regime,
         argument=descent_ascent_argument(*args),
     )
+
+
+def _validate_mp(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, dps: int) -> int:
+    """Validate the parameters of an mpmath path (scalars; strings like ``'0.1'`` allowed) and return ``dps`` ≥ 15."""
+    validate_parameters(
+        n_retain=float(n_retain), n_forget=float(n_forget), n_retain_axis=float(n_retain_axis),
+        forget_ratio_axis=float(forget_ratio_axis), ridge=float(ridge),
+    )
+    return require_positive_int("dps", dps, minimum=15)
 
 
 def stationary_points_mp(
@@ -370,11 +429,7 @@ def stationary_points_mp(
     >>> with mpmath.workdps(50): print(mpmath.nstr(p.descent_ascent * mpmath.exp(p.descent_ascent) - p.argument, 3))
     0.0
     """
-    validate_parameters(
-        n_retain=float(n_retain), n_forget=float(n_forget), n_retain_axis=float(n_retain_axis),
-        forget_ratio_axis=float(forget_ratio_axis), ridge=float(ridge),
-    )
-    dps = require_positive_int("dps", dps, minimum=15)
+    dps = _validate_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps)
     with mpmath.workdps(dps):
         r, f, rj, a, lam = (mpmath.mpf(v) for v in (n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge))
         z_d = (1 + a) * rj / (lam * (r + f))
@@ -527,11 +582,7 @@ def stationary_points_root_mp(
     >>> ref.converged, ref.points.regime, abs(ref.points.descent_ascent_maximum - fast.descent_ascent_maximum) < 1e-45
     (True, 2, True)
     """
-    validate_parameters(
-        n_retain=float(n_retain), n_forget=float(n_forget), n_retain_axis=float(n_retain_axis),
-        forget_ratio_axis=float(forget_ratio_axis), ridge=float(ridge),
-    )
-    dps = require_positive_int("dps", dps, minimum=15)
+    dps = _validate_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps)
     with mpmath.workdps(dps):
         values = [mpmath.mpf(v) for v in (n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)]
         z = {name: f(*values) for name, f in _argument_functions().items()}

@@ -81,10 +81,7 @@ def balanced_ratio(n_retain: Any, n_forget: Any) -> Any:
 def gaps(n_retain: Any, n_forget: Any, n_retain_axis: Any, ridge: Any) -> tuple[Any, Any]:
     """(|w^D − w^R|, |w^R − w^DA|) at α = |F|/|R| from Lemma 2's closed forms (float path, vectorised)."""
     alpha = balanced_ratio(n_retain, n_forget)
-    args = (n_retain, n_forget, n_retain_axis, alpha, ridge)
-    w_d = closed_form.pretrained_weight(*args)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
-    w_da = closed_form.descent_ascent_weight(*args)
+    w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, alpha, ridge)
     return closed_form.scalar_or_array(np.abs(w_d - w_r)), closed_form.scalar_or_array(np.abs(w_r - w_da))
 
 
@@ -153,10 +150,7 @@ def ridge_sweep(
     """Evaluate Corollary 1 along ``ridges`` (decreasing); ``forget_ratio_axis=None`` means α = |F|/|R| exactly."""
     alpha = balanced_ratio(n_retain, n_forget) if forget_ratio_axis is None else forget_ratio_axis
     lam = np.asarray(ridges, dtype=float)
-    args = (n_retain, n_forget, n_retain_axis, alpha, lam)
-    w_d = closed_form.pretrained_weight(*args)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, lam)
-    w_da = closed_form.descent_ascent_weight(*args)
+    w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, alpha, lam)
     x = closed_form.oracle_argument(n_retain, n_retain_axis, lam)
     big = x >= math.e
     low, high = lambert_remainder_bounds(np.where(big, x, math.e))

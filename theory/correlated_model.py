@@ -56,7 +56,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from theory.lambert import BRANCH_POINT, lambert_w
-from theory.validate import require_in_range, require_nonnegative, require_positive
+from theory.validate import require_choice, require_in_range, require_nonnegative, require_positive
 
 __all__ = [
     "MODELS",
@@ -125,13 +125,12 @@ def validate_point(correlation: Any, forget_ratio: Any) -> tuple[np.ndarray, np.
 
 def loss_weights(model: Model, forget_ratio: Any, sizes: CorrelatedSizes) -> tuple[Any, Any]:
     """(c_X, c_Y) of the normalised objective E = c_X e^{−X} + c_Y e^{−Y} + ½‖w‖² (module docstring)."""
+    require_choice("model", model, MODELS)
     if model == "original":
         return sizes.scale_original, sizes.scale_original * np.asarray(forget_ratio)
     if model == "oracle":
         return sizes.scale_oracle, np.zeros_like(sizes.scale_oracle * np.asarray(forget_ratio))
-    if model == "diff_ascent":
-        return sizes.scale_oracle, -sizes.scale_forget(forget_ratio)
-    raise ValueError(f"model={model!r} must be one of {MODELS}")
+    return sizes.scale_oracle, -sizes.scale_forget(forget_ratio)  # diff_ascent
 
 
 def stationarity_residual(
@@ -321,6 +320,7 @@ def sympy_stationarity_gap(model: Model) -> tuple[Any, Any]:
     """
     import sympy as sp
 
+    require_choice("model", model, MODELS)
     wi, wj, eps, alpha, r, lam, nd, nr, nf = sp.symbols("w_i w_j epsilon alpha r lambda D R F", positive=True)
     x, y = wi + eps * wj, eps * wi + wj
     losses = {
@@ -328,8 +328,6 @@ def sympy_stationarity_gap(model: Model) -> tuple[Any, Any]:
         "oracle": (r / nr) * sp.exp(-x),
         "diff_ascent": (r / nr) * sp.exp(-x) - (alpha * r / nf) * sp.exp(-y),
     }
-    if model not in losses:
-        raise ValueError(f"model={model!r} must be one of {MODELS}")
     e = losses[model] / lam + (wi**2 + wj**2) / 2
     grad = sp.Matrix([sp.diff(e, wi), sp.diff(e, wj)])
     m_grad = sp.Matrix([[1, eps], [eps, 1]]) * grad

@@ -40,10 +40,15 @@ from theory.validate import require_positive
 __all__ = ["distance", "distance_bound", "bound_margin", "holds", "distance_mp", "distance_bound_mp", "proof_steps"]
 
 
+def _weights(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any) -> tuple[Any, Any]:
+    """(w^D, w^R) from Lemma 2's closed forms (float path, vectorised)."""
+    w_d = closed_form.pretrained_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
+    return w_d, closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
+
+
 def distance(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any) -> Any:
     """|w^D − w^R| from Lemma 2's closed forms (float path, vectorised)."""
-    w_d = closed_form.pretrained_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
+    w_d, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     return closed_form.scalar_or_array(np.abs(w_d - w_r))
 
 
@@ -69,12 +74,9 @@ def bound_margin(
     control). ``include_rounding_slack`` adds the rounding slack of the two weights (the test :func:`holds` does).
     """
     factor = require_positive("bound_factor", bound_factor, symbol="multiplier of Lemma 4's bound")
-    w_d = closed_form.pretrained_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
-    margin = factor * distance_bound(n_retain, n_forget, forget_ratio_axis) - np.abs(w_d - w_r)
-    if include_rounding_slack:
-        margin = margin + closed_form.rounding_slack(w_d, w_r)
-    return closed_form.scalar_or_array(margin)
+    w_d, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
+    bound = factor * distance_bound(n_retain, n_forget, forget_ratio_axis)
+    return closed_form.distance_margin(w_d, w_r, bound, "upper", include_rounding_slack)
 
 
 def holds(
@@ -86,9 +88,9 @@ def holds(
     bound_factor: float = 1.0,
 ) -> Any:
     """|w^D − w^R| ≤ bound_factor · |ln((1+α)|R|/|D|)| up to rounding (bool, vectorised; Lemma 4 at factor 1)."""
-    margin = bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, True)
-    ok = np.asarray(margin) >= 0
-    return bool(ok) if ok.ndim == 0 else ok
+    return closed_form.nonnegative(
+        bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, True)
+    )
 
 
 def distance_mp(

@@ -45,8 +45,15 @@ __all__ = ["admissible", "distance", "distance_bound", "bound_margin", "holds", 
 
 def admissible(n_retain: Any, n_forget: Any, forget_ratio_axis: Any) -> Any:
     """α ≥ |F|/|R|, decided exactly (sign of |F| − α|R| from :func:`theory.closed_form.retain_excess`)."""
-    ok = np.asarray(closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)) <= 0
-    return bool(ok) if ok.ndim == 0 else ok
+    return closed_form.nonnegative(-np.asarray(closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)))
+
+
+def _weights(
+    n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, branch: Literal[0, -1]
+) -> tuple[Any, Any]:
+    """(w^DA = W_branch(z_DA), w^R) from Lemma 2's closed forms (float path, vectorised)."""
+    w_da = closed_form.descent_ascent_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch=branch)
+    return w_da, closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
 
 
 def distance(
@@ -58,8 +65,7 @@ def distance(
     branch: Literal[0, -1] = 0,
 ) -> Any:
     """|w^R − w^DA| with w^DA = W_branch(z_DA) (float path, vectorised; +inf where DA diverges, branch 0)."""
-    w_da = closed_form.descent_ascent_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch=branch)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
+    w_da, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch)
     return closed_form.scalar_or_array(np.abs(w_r - w_da))
 
 
@@ -84,12 +90,9 @@ def bound_margin(
     ``include_rounding_slack`` adds the rounding slack of the two weights (the test :func:`holds` does).
     """
     factor = require_positive("bound_factor", bound_factor, symbol="multiplier of Lemma 5's bound")
-    w_da = closed_form.descent_ascent_weight(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch=branch)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
-    margin = np.abs(w_r - w_da) - factor * distance_bound(n_retain, n_retain_axis, ridge)  # w_r finite: no inf − inf
-    if include_rounding_slack:
-        margin = margin + closed_form.rounding_slack(w_da, w_r)
-    return closed_form.scalar_or_array(margin)
+    w_da, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch)
+    bound = factor * distance_bound(n_retain, n_retain_axis, ridge)
+    return closed_form.distance_margin(w_da, w_r, bound, "lower", include_rounding_slack)
 
 
 def holds(
@@ -105,9 +108,9 @@ def holds(
 
     Evaluated wherever asked, so a test can show it failing below α = |F|/|R| or with ``bound_factor`` > 1.
     """
-    margin = bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, branch, True)
-    ok = np.asarray(margin) >= 0
-    return bool(ok) if ok.ndim == 0 else ok
+    return closed_form.nonnegative(
+        bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, branch, True)
+    )
 
 
 def distance_mp(

@@ -65,10 +65,7 @@ def ordering_margin(
     With ``include_rounding_slack`` the :func:`theory.closed_form.rounding_slack` of the three weights is added:
     the margin of the float test :func:`holds` performs.
     """
-    args = (n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
-    w_da = closed_form.descent_ascent_weight(*args)
-    w_d = closed_form.pretrained_weight(*args)
-    w_r = closed_form.oracle_weight(n_retain, n_retain_axis, ridge)
+    w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     margin = np.minimum(w_d - w_da, w_r - w_d)
     if include_rounding_slack:
         margin = margin + closed_form.rounding_slack(w_da, w_d, w_r)
@@ -80,8 +77,7 @@ def holds(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: A
 
     It is evaluated wherever asked, so that a test can show where it fails (outside :func:`admissible_range`).
     """
-    ok = np.asarray(ordering_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, True)) >= 0
-    return bool(ok) if ok.ndim == 0 else ok
+    return closed_form.nonnegative(ordering_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, True))
 
 
 def ordering_margin_mp(

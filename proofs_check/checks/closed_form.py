@@ -38,7 +38,8 @@ import numpy as np
 import sympy as sp
 
 from numerics import assumption_data, da_dynamics
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import listed_failures_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import closed_form, lambert
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
@@ -115,9 +116,7 @@ def check_symbolic() -> Evidence:
         f"{n_facts} symbolic facts: L'(W) = 0 for w^D, w^R, w^DA (both branches), L''(W) = λ(1+W), W_0 minimum / "
         f"W_-1 maximum, regime boundaries |F|/|R| and |F|/|R| + λ|F|/(e|R_j|)"
     )
-    if failures:
-        summary += "; FAILED: " + "; ".join(failures)
-    return Evidence("symbolic", not failures, summary, worst_margin=1 - worst, data={"failures": failures})
+    return listed_failures_evidence("symbolic", summary, failures, worst_margin=1 - worst)
 
 
 # --- high precision -----------------------------------------------------------------------------------------------
@@ -252,18 +251,15 @@ def check_high_precision() -> Evidence:
                             f"{params}: {name} root {mpmath.nstr(root, 20)} vs float {w_float!r}, "
                             f"mp {mpmath.nstr(w_mp, 20)}"
                         )
-    passed = not failures and regimes_seen == {1, 2, 3}
     summary = (
         f"{len(points)} parameter sets (regimes {sorted(regimes_seen)}, {_N_NEAR_BOUNDARY} at 1e-9 or 1e-6 from a "
         f"regime boundary): roots of λw e^w = c found by findroot at {_DPS} digits (no Lambert W) vs the closed-form "
         f"stationary points of L_D, L_R, L_DA, {len(failures)} disagreements; worst float error {worst_float:.2g} and "
         f"worst mp error {worst_mp:.2g} of their rounding budgets (unit roundoff {_EPS:.1e}, {_MP_UNIT:.0e})"
     )
-    if failures:
-        summary += "; FAILED: " + "; ".join(failures[:5])
-    return Evidence(
-        "high_precision", passed, summary, worst_margin=1 - max(worst_float, worst_mp),
-        data={"failures": failures[:20], "n_points": len(points)},
+    return listed_failures_evidence(
+        "high_precision", summary, failures, worst_margin=1 - max(worst_float, worst_mp),
+        data={"n_points": len(points)}, passed=regimes_seen == {1, 2, 3},
     )
 
 
@@ -478,15 +474,8 @@ def check_negative_control() -> Evidence:
 
 
 RESULTS: tuple[ResultCheck, ...] = (
-    ResultCheck(
-        id="lemma2",
-        title="Lemma 2 (closed form)",
-        tag="paper",
-        checks={
-            "symbolic": check_symbolic,
-            "high_precision": check_high_precision,
-            "property": check_property,
-            "negative_control": check_negative_control,
-        },
+    result_check(
+        "lemma2", "Lemma 2 (closed form)", "paper",
+        check_symbolic, check_high_precision, check_property, check_negative_control,
     ),
 )

@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 
 from proofs_check.checks._shared import DPS, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import closed_form, corollary1
 
 SEED = 20250929  # seed of the data sets below (recorded in Evidence.data)
@@ -123,16 +123,9 @@ def negative_control() -> Evidence:
     )
 
 
-RESULTS = (
-    ResultCheck(
-        id="corollary1",
-        title="Corollary 1 (vanishing ridge)",
-        tag="paper",
-        checks={
-            "symbolic": symbolic,
-            "high_precision": high_precision,
-            "property": property_sweep,
-            "negative_control": negative_control,
-        },
+RESULTS: tuple[ResultCheck, ...] = (
+    result_check(
+        "corollary1", "Corollary 1 (vanishing ridge)", "paper",
+        symbolic, high_precision, property_sweep, negative_control,
     ),
 )

@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 from numerics import correlated_solvers as cs
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import correlated_model as cm
 from theory.lambert import lambert_w_mp
 
@@ -521,22 +521,16 @@ def _lemma12_negative_control() -> Evidence:
 
 
 RESULTS: tuple[ResultCheck, ...] = (
-    ResultCheck("lemma6", "Lemma 6 (oracle closed form, correlated)", "reconstructed",
-                {"symbolic": _lemma6_symbolic, "high_precision": _lemma6_high_precision,
-                 "property": _lemma6_property, "negative_control": _lemma6_negative_control}),
-    ResultCheck("lemma7", "Lemma 7 (bounds on the pretrained margins)", "reconstructed",
-                {"symbolic": _lemma7_symbolic, "high_precision": _lemma7_high_precision,
-                 "property": _lemma7_property, "negative_control": _lemma7_negative_control}),
-    ResultCheck("lemma8", "Lemma 8 (bounds on the DA margins)", "reconstructed",
-                {"symbolic": _lemma8_symbolic, "high_precision": _lemma8_high_precision,
-                 "property": _lemma8_property, "negative_control": _lemma8_negative_control}),
-    ResultCheck("lemma9", "Lemma 9 (D dominates DA above α_{D>DA})", "paper",
-                {"symbolic": _lemma9_symbolic, "high_precision": _lemma9_high_precision,
-                 "property": _lemma9_property, "negative_control": _lemma9_negative_control}),
-    ResultCheck("lemma10", "Lemma 10 (oracle dominates D below α_{R>D})", "reconstructed",
-                {"symbolic": _lemma10_symbolic, "high_precision": _lemma10_high_precision,
-                 "property": _lemma10_property, "negative_control": _lemma10_negative_control}),
-    ResultCheck("lemma12", "Lemma 12 (Gauss–Seidel solves the D system)", "paper",
-                {"symbolic": _lemma12_symbolic, "high_precision": _lemma12_high_precision,
-                 "property": _lemma12_property, "negative_control": _lemma12_negative_control}),
+    result_check("lemma6", "Lemma 6 (oracle closed form, correlated)", "reconstructed",
+                 _lemma6_symbolic, _lemma6_high_precision, _lemma6_property, _lemma6_negative_control),
+    result_check("lemma7", "Lemma 7 (bounds on the pretrained margins)", "reconstructed",
+                 _lemma7_symbolic, _lemma7_high_precision, _lemma7_property, _lemma7_negative_control),
+    result_check("lemma8", "Lemma 8 (bounds on the DA margins)", "reconstructed",
+                 _lemma8_symbolic, _lemma8_high_precision, _lemma8_property, _lemma8_negative_control),
+    result_check("lemma9", "Lemma 9 (D dominates DA above α_{D>DA})", "paper",
+                 _lemma9_symbolic, _lemma9_high_precision, _lemma9_property, _lemma9_negative_control),
+    result_check("lemma10", "Lemma 10 (oracle dominates D below α_{R>D})", "reconstructed",
+                 _lemma10_symbolic, _lemma10_high_precision, _lemma10_property, _lemma10_negative_control),
+    result_check("lemma12", "Lemma 12 (Gauss–Seidel solves the D system)", "paper",
+                 _lemma12_symbolic, _lemma12_high_precision, _lemma12_property, _lemma12_negative_control),
 )

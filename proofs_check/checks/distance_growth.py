@@ -13,8 +13,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, root_disagreement, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import closed_form, distance_growth
 
 SEED = 20250927  # seed of every draw below (recorded in Evidence.data)
@@ -72,15 +72,13 @@ def property_sweep() -> Evidence:
     positive = bound > 1e-8  # ratios of rounding-level quantities (α within ulps of |F|/|R|) mean nothing
     tightness = float(np.max(distance[positive] / bound[positive]))  # → 1 as λ → 0: the bound is sharp
     relative = np.where(positive, (bound - distance) / np.where(positive, bound, 1), np.inf)
-    spots = np.argsort(relative)[:SPOT_CHECKS]
-    spot_margins = []
-    for i in spots:
-        r, f, rj, a, lam = (float(v[i]) for v in args)
-        with mpmath.workdps(DPS):
-            spot_margins.append(
-                distance_growth.distance_bound_mp(r, f, a, dps=DPS) - distance_growth.distance_mp(r, f, rj, a, lam, dps=DPS)
-            )
-    spot_ok = all(m >= -closed_form.rounding_slack(bound[i], dps=DPS) for m, i in zip(spot_margins, spots))
+    spot_margins, spot_ok = spot_recheck(
+        args, relative, bound,
+        lambda r, f, rj, a, lam: (
+            distance_growth.distance_bound_mp(r, f, a, dps=DPS) - distance_growth.distance_mp(r, f, rj, a, lam, dps=DPS)
+        ),
+        SPOT_CHECKS,
+    )
     return Evidence(
         "property",
         n_bad == 0 and spot_ok,
@@ -107,16 +105,9 @@ def negative_control() -> Evidence:
     )
 
 
-RESULTS = (
-    ResultCheck(
-        id="lemma4",
-        title="Lemma 4 (distance growth)",
-        tag="paper",
-        checks={
-            "symbolic": symbolic,
-            "high_precision": high_precision,
-            "property": property_sweep,
-            "negative_control": negative_control,
-        },
+RESULTS: tuple[ResultCheck, ...] = (
+    result_check(
+        "lemma4", "Lemma 4 (distance growth)", "paper",
+        symbolic, high_precision, property_sweep, negative_control,
     ),
 )

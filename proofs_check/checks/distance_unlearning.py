@@ -13,8 +13,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, root_disagreement, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import closed_form, distance_unlearning
 
 SEED = 20250928  # seed of every draw below (recorded in Evidence.data)
@@ -91,16 +91,14 @@ def property_sweep() -> Evidence:
     n_bad = int(np.count_nonzero(tested < 0)) + int(np.count_nonzero(tested_max < 0))
     raw = np.asarray(distance_unlearning.bound_margin(*args))
     scale = np.asarray(distance_unlearning.distance_bound(sample.n_retain, sample.n_retain_axis, sample.ridge))
-    spots = np.argsort(raw / scale)[:SPOT_CHECKS]  # regime 3 margins are +inf and sort last
-    spot_margins = []
-    for i in spots:
-        r, f, rj, a, lam = (float(v[i]) for v in args)
-        with mpmath.workdps(DPS):
-            spot_margins.append(
-                distance_unlearning.distance_mp(r, f, rj, a, lam, dps=DPS) - closed_form.stationary_points_mp(
-                    r, f, rj, a, lam, dps=DPS).oracle
-            )
-    spot_ok = all(m >= -closed_form.rounding_slack(scale[i], dps=DPS) for m, i in zip(spot_margins, spots))
+    spot_margins, spot_ok = spot_recheck(  # regime 3 margins are +inf and sort last
+        args, raw / scale, scale,
+        lambda r, f, rj, a, lam: (
+            distance_unlearning.distance_mp(r, f, rj, a, lam, dps=DPS)
+            - closed_form.stationary_points_mp(r, f, rj, a, lam, dps=DPS).oracle
+        ),
+        SPOT_CHECKS,
+    )
     counts = [int(np.count_nonzero(regimes == k)) for k in (1, 2, 3)]
     worst = float(min(tested.min(), tested_max.min(initial=np.inf)))
     return Evidence(
@@ -138,16 +136,9 @@ def negative_control() -> Evidence:
     )
 
 
-RESULTS = (
-    ResultCheck(
-        id="lemma5",
-        title="Lemma 5 (distance unlearning)",
-        tag="paper",
-        checks={
-            "symbolic": symbolic,
-            "high_precision": high_precision,
-            "property": property_sweep,
-            "negative_control": negative_control,
-        },
+RESULTS: tuple[ResultCheck, ...] = (
+    result_check(
+        "lemma5", "Lemma 5 (distance unlearning)", "paper",
+        symbolic, high_precision, property_sweep, negative_control,
     ),
 )

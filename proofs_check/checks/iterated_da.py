@@ -35,7 +35,8 @@ import numpy as np
 import sympy as sp
 
 from numerics import iterated_da as iterated_runs
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import listed_failures_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import iterated_da, lambert
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
@@ -96,8 +97,7 @@ def check_symbolic() -> Evidence:
     summary = ("SymPy Taylor coefficients of the composed map (both orders): w − η[2λw − (a−b)e^{−w}] + η²g_1g_2' "
                "exactly, first-order drift zero at W((a−b)/(2λ)), η² term ~ +ab e^{−2w} as w → −∞ (the spec's "
                "reconstructed η² term g_R g_F' is confirmed for descent first)")
-    return Evidence("symbolic", not failures, summary + ("; FAILED: " + "; ".join(failures) if failures else ""),
-                    worst_margin=None, data={"failures": failures, **data})
+    return listed_failures_evidence("symbolic", summary, failures, data=data)
 
 
 def _mp_fixed_point(a: float, b: float, lam: float, eta: float, order: str, start: float) -> mpmath.mpf:
@@ -141,9 +141,8 @@ def check_high_precision() -> Evidence:
                f"two-step map at {_DPS} digits; w*(η) − W_0((a−b)/(2λ)) − c₁η − c₂η² shrinks with order ≥ "
                f"{worst_order:.2f} (3 expected); measured slope (w* − w₀)/η at the smallest η matches c₁ within "
                f"{worst_slope:.1e}")
-    return Evidence("high_precision", not failures, summary + ("; FAILED: " + "; ".join(failures[:5]) if failures else ""),
-                    worst_margin=worst_order / _MIN_ORDER - 1,
-                    data={"orders": orders, "slopes": [(float(s), c) for s, c in slopes], "failures": failures[:20]})
+    return listed_failures_evidence("high_precision", summary, failures, worst_margin=worst_order / _MIN_ORDER - 1,
+                                    data={"orders": orders, "slopes": [(float(s), c) for s, c in slopes]})
 
 
 def check_property() -> Evidence:
@@ -207,8 +206,7 @@ def check_property() -> Evidence:
                f"{max(float(e[0].max()) for e in errors):.2f} (η = 0.04) to ≤ {max(float(e[1].max()) for e in errors):.2f} "
                f"(η = 0.01) and it sinks by {min(float(x.min()) for x in shifts):.2f} … {max(float(x.max()) for x in shifts):.2f} "
                f"(ln ¼ = −1.39 predicted) when η/4: the divergence is deferred to depth ~ln(1/η), not removed")
-    return Evidence("property", not failures, summary + ("; FAILED: " + "; ".join(failures[:5]) if failures else ""),
-                    worst_margin=1 - worst, data={**data, "failures": failures[:20]})
+    return listed_failures_evidence("property", summary, failures, worst_margin=1 - worst, data=data)
 
 
 def check_negative_control() -> Evidence:
@@ -237,20 +235,13 @@ def check_negative_control() -> Evidence:
     required = {k: (0.9 if ("W((a−b)/λ)" in k or "slope" in k) else 1.0) for k in caught}
     missed = [k for k, v in caught.items() if v < required[k]]
     summary = ("caught " + ", ".join(f"{k} ({v:.0%})" for k, v in caught.items()))
-    return Evidence("negative_control", not missed, summary + ("; MISSED: " + "; ".join(missed) if missed else ""),
-                    worst_margin=min(caught[k] - required[k] for k in caught), data={"caught": caught})
+    return listed_failures_evidence("negative_control", summary, missed, label="MISSED",
+                                    worst_margin=min(caught[k] - required[k] for k in caught), data={"caught": caught})
 
 
 RESULTS: tuple[ResultCheck, ...] = (
-    ResultCheck(
-        id="iterated_da",
-        title="Iterated vs simultaneous DA",
-        tag="reconstructed",
-        checks={
-            "symbolic": check_symbolic,
-            "high_precision": check_high_precision,
-            "property": check_property,
-            "negative_control": check_negative_control,
-        },
+    result_check(
+        "iterated_da", "Iterated vs simultaneous DA", "reconstructed",
+        check_symbolic, check_high_precision, check_property, check_negative_control,
     ),
 )

@@ -15,8 +15,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, root_disagreement, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import closed_form, logistic_divergence
 
 SEED = 20250926  # seed of every draw below (recorded in Evidence.data)
@@ -87,12 +87,11 @@ def property_sweep() -> Evidence:
     raw = np.asarray(logistic_divergence.ordering_margin(*args))
     n_bad = int(np.count_nonzero(tested < 0))
     scale = np.abs(closed_form.oracle_weight(sample.n_retain, sample.n_retain_axis, sample.ridge))
-    spots = np.argsort(raw / scale)[:SPOT_CHECKS]  # smallest relative margins: where a float error would show
-    spot_margins = []
-    for i in spots:
-        r, f, rj, a, lam = (float(v[i]) for v in args)
-        spot_margins.append(logistic_divergence.ordering_margin_mp(r, f, rj, _inside(r, f, a), lam, dps=DPS))
-    spot_ok = all(m >= -closed_form.rounding_slack(scale[i], dps=DPS) for m, i in zip(spot_margins, spots))
+    spot_margins, spot_ok = spot_recheck(
+        args, raw / scale, scale,
+        lambda r, f, rj, a, lam: logistic_divergence.ordering_margin_mp(r, f, rj, _inside(r, f, a), lam, dps=DPS),
+        SPOT_CHECKS,
+    )
     return Evidence(
         "property",
         n_bad == 0 and spot_ok,
@@ -128,16 +127,6 @@ def negative_control() -> Evidence:
     )
 
 
-RESULTS = (
-    ResultCheck(
-        id="lemma3",
-        title="Lemma 3 (divergence)",
-        tag="paper",
-        checks={
-            "symbolic": symbolic,
-            "high_precision": high_precision,
-            "property": property_sweep,
-            "negative_control": negative_control,
-        },
-    ),
+RESULTS: tuple[ResultCheck, ...] = (
+    result_check("lemma3", "Lemma 3 (divergence)", "paper", symbolic, high_precision, property_sweep, negative_control),
 )

@@ -28,7 +28,8 @@ import numpy as np
 import sympy as sp
 
 from numerics import random_forget_sets
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.checks._shared import listed_failures_evidence
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import random_sets
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
@@ -93,8 +94,8 @@ def check_symbolic() -> Evidence:
     summary = (f"SymPy: Hoeffding exponent 2s²/Σ(range²) with s = m t is {exponents['accuracy']} "
                f"({exponents['rescaled']} on [lo, hi]); bound, rescaled bound and t(m, δ) match SymPy at 50 random "
                f"points (worst relative error {worst:.1e})")
-    return Evidence("symbolic", not failures, summary + ("; FAILED: " + "; ".join(failures[:5]) if failures else ""),
-                    worst_margin=1 - worst / 1e-12, data={"failures": failures[:20], "worst_relative_error": worst})
+    return listed_failures_evidence("symbolic", summary, failures, worst_margin=1 - worst / 1e-12,
+                                    data={"worst_relative_error": worst})
 
 
 def check_high_precision() -> Evidence:
@@ -119,10 +120,9 @@ def check_high_precision() -> Evidence:
     summary = (f"exact rational tails P(|Bin(m,p)/m − p| ≥ t) on {len(grid)} grid points (m ≤ {max(_GRID_M)}, "
                f"p, t multiples of 1/{_GRID_DENOMINATOR}) never exceed 2exp(−2mt²) at {_DPS} digits: worst ratio "
                f"{mpmath.nstr(worst_ratio, 6)} at (m, p, t) = {worst_at}; float path agrees to {worst_float:.1e}")
-    return Evidence("high_precision", not failures, summary + ("; FAILED: " + "; ".join(failures[:5]) if failures else ""),
-                    worst_margin=float(1 - worst_ratio),
-                    data={"points": len(grid), "worst_ratio": float(worst_ratio), "worst_at": worst_at,
-                          "worst_float_error": worst_float, "failures": failures[:20]})
+    return listed_failures_evidence("high_precision", summary, failures, worst_margin=float(1 - worst_ratio),
+                                    data={"points": len(grid), "worst_ratio": float(worst_ratio), "worst_at": worst_at,
+                                          "worst_float_error": worst_float})
 
 
 def check_property() -> Evidence:
@@ -163,10 +163,9 @@ def check_property() -> Evidence:
                f"independent random forget sets per |F| in {exp.config['forget_sizes']}: frequency ≤ bound + 1 s.e. in "
                f"all {len(exp.rows)} (|F|, t) cells (worst frequency/(bound + s.e.) {mc_worst:.3f}) and within 4 s.e. "
                f"of the exact binomial tail")
-    return Evidence("property", not failures, summary + ("; FAILED: " + "; ".join(failures[:5]) if failures else ""),
-                    worst_margin=1 - max(worst, mc_worst),
-                    data={"points": count, "worst_ratio": worst, "mc_rows": [vars(r) for r in exp.rows],
-                          "seeds": exp.seeds, "failures": failures[:20]})
+    return listed_failures_evidence("property", summary, failures, worst_margin=1 - max(worst, mc_worst),
+                                    data={"points": count, "worst_ratio": worst, "mc_rows": [vars(r) for r in exp.rows],
+                                          "seeds": exp.seeds})
 
 
 def check_negative_control() -> Evidence:
@@ -202,20 +201,13 @@ def check_negative_control() -> Evidence:
                f"GA model (Acc_F {exp.ga.forget_accuracy:.2f} vs Acc_T {exp.ga.test_accuracy:.2f} after {exp.ga.steps} steps) "
                f"p = {exp.ga.p_value:.1e}, misclassified forget set p = {exp.misclassified_p_value:.1e}, oracle on the "
                f"same random forget set p = {exp.ga.oracle_p_value:.2f} (not flagged); |F| = 0 and t = 0 rejected")
-    return Evidence("negative_control", not missed, summary + ("; MISSED: " + "; ".join(missed) if missed else ""),
-                    worst_margin=min(caught.values()), data={"caught": caught, "missed": missed})
+    return listed_failures_evidence("negative_control", summary, missed, worst_margin=min(caught.values()),
+                                    data={"caught": caught}, label="MISSED")
 
 
 RESULTS: tuple[ResultCheck, ...] = (
-    ResultCheck(
-        id="lemma1",
-        title="Lemma 1 (random forget sets)",
-        tag="paper",
-        checks={
-            "symbolic": check_symbolic,
-            "high_precision": check_high_precision,
-            "property": check_property,
-            "negative_control": check_negative_control,
-        },
+    result_check(
+        "lemma1", "Lemma 1 (random forget sets)", "paper",
+        check_symbolic, check_high_precision, check_property, check_negative_control,
     ),
 )

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from numerics import toy_landscape
-from proofs_check.registry import Evidence, ResultCheck
+from proofs_check.registry import Evidence, ResultCheck, result_check
 from theory import toy_model
 
 DEFAULT_VARIANT = "tanh"
@@ -163,16 +163,9 @@ def check_negative_control() -> Evidence:
     )
 
 
-RESULTS = (
-    ResultCheck(
-        id="toy_trap",
-        title="Non-convex toy: DA traps in a worse minimum",
-        tag="reconstructed",
-        checks={
-            "symbolic": check_symbolic,
-            "high_precision": check_high_precision,
-            "property": check_property,
-            "negative_control": check_negative_control,
-        },
+RESULTS: tuple[ResultCheck, ...] = (
+    result_check(
+        "toy_trap", "Non-convex toy: DA traps in a worse minimum", "reconstructed",
+        check_symbolic, check_high_precision, check_property, check_negative_control,
     ),
 )

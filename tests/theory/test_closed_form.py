@@ -73,6 +73,12 @@ def _mismatches(args: tuple[float, ...]) -> list[str]:
         z = {"pretrained": (1 + a) * rj / (lam * (r + f)), "oracle": rj / (lam * r), "descent_ascent": ref.argument,
              "descent_ascent_maximum": ref.argument}
     if fast.regime != ref.regime:
+        with mpmath.workdps(DPS):
+            relative_gap = abs(ref.argument * mpmath.e + 1)
+        if {fast.regime, ref.regime} == {2, 3} and relative_gap <= 16 * EPS:
+            # z_DA within rounding of −1/e: the float path snaps it onto the branch point (lambert.BRANCH_FLOOR),
+            # so regime 2 (w = −1) against the exact regime 3 is the documented convention, not an error
+            return []
         return [f"{args}: regime {fast.regime} vs mp {ref.regime} (z_DA = {mpmath.nstr(ref.argument, 17)})"]
     bad = []
     for name, zz in z.items():
@@ -101,10 +107,11 @@ def test_float_path_matches_mpmath_on_a_grid_of_magnitudes() -> None:
 @given(consistent_axes())
 @example((900.0, 100.0, 50.0, 1 / 9, 1e-12))  # α a rounded |F|/|R|, huge arguments
 @example((1.0, 1.0, 1.0, 1.0, 1e-12))  # a one-axis data set: α = |F|/|R|
+@example((2.0, 1.0, 1.0, 0.8678794411714423, 1.0))  # float z_DA rounds onto −1/e, exact z_DA just below it
 def test_float_path_matches_mpmath_on_consistent_data(args: tuple[float, ...]) -> None:
     assert _mismatches(args) == []
     fast, ref = closed_form.stationary_points(*args), closed_form.stationary_points_mp(*args)
-    if math.isfinite(fast.descent_ascent) and fast.descent_ascent != 0:
+    if fast.regime == ref.regime and math.isfinite(fast.descent_ascent) and fast.descent_ascent != 0:
         target(float(abs((fast.descent_ascent - ref.descent_ascent) / ref.descent_ascent)) / EPS, label="ulps w^DA")
 
 

@@ -1,0 +1,244 @@
+"""Forget sets F ⊂ D (EXPERIMENTS.md §4): random sets, principal-component sets, sets read from a file.
+
+* random: the reference recipe ``np.random.seed(s); sort(choice(n, k, replace=False))``, reproduced with a
+  private ``np.random.RandomState(s)`` (the same stream) so that the global numpy state is left alone;
+* PC sets: the training points with the largest projections on the first (``pc1``) or second (``pc2``)
+  principal component of the train×train datamodel matrix Θ (row i = the datamodel of target i, see
+  :mod:`nn_experiments.datamodels`), or the ⌈k/2⌉ largest plus the ⌊k/2⌋ smallest projections
+  (``pc*_top_bottom``). Points with similar rows of Θ are influenced by the same training points, so a PC
+  set is a coherent, high-influence subpopulation: harder to unlearn than a random set;
+* ``file``: indices listed in a ``.npy`` file or a text file (integers separated by whitespace or commas,
+  ``#`` starts a comment).
+
+The paper's nine CIFAR-10 sets are random 10 / 100 / 500 (seeds 0, 1, 2), top-10 and top-100 on PC1,
+250 top + 250 bottom on PC1, and the same three on PC2. On digits (1,437 training points) the counts
+are scaled down to keep the *fractions* sensible (:data:`DIGITS_SIZES`).
+
+>>> random_forget_set(1437, 10, seed=0).indices.tolist()
+[34, 52, 233, 487, 517, 987, 1224, 1273, 1334, 1364]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theory.validate import require_choice, require_positive_int
+
+__all__ = [
+    "FORGET_SET_KINDS",
+    "ForgetSetSizes",
+    "DIGITS_SIZES",
+    "PAPER_SIZES",
+    "ForgetSet",
+    "validate_indices",
+    "random_forget_set",
+    "pc_forget_set",
+    "load_forget_set",
+    "default_forget_sets",
+]
+
+FORGET_SET_KINDS = ("random", "pc1", "pc2", "pc1_top_bottom", "pc2_top_bottom", "file")
+_RANDOM_SEEDS = (0, 1, 2)  # the reference's seeds for its three random sets
+
+
+@dataclass(frozen=True)
+class ForgetSetSizes:
+    """Sizes of the nine default forget sets."""
+
+    random: tuple[int, int, int]   # sizes of the random sets (seeds 0, 1, 2 respectively)
+    pc_top: tuple[int, int]        # sizes of the two top-k sets on each of PC1 and PC2
+    pc_top_bottom: int             # total size of the top + bottom set on each of PC1 and PC2
+
+    def __post_init__(self) -> None:
+        for size in (*self.random, *self.pc_top, self.pc_top_bottom):
+            require_positive_int("forget set size", size, symbol="|F|")
+
+
+#: CIFAR-10 (50,000 training points): the paper's counts
+PAPER_SIZES = ForgetSetSizes(random=(10, 100, 500), pc_top=(10, 100), pc_top_bottom=500)
+#: digits (1,437 training points): 0.7 % / 3.5 % / 7 % of the data
+DIGITS_SIZES = ForgetSetSizes(random=(10, 50, 100), pc_top=(10, 50), pc_top_bottom=100)
+
+
+def validate_indices(indices: Any, n_train: int, *, what: str = "indices") -> np.ndarray:
+    """Sorted int64 copy of ``indices`` (read-only) if they are distinct integers in [0, n_train).
+
+    >>> validate_indices([3, 1, 1], 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: indices has duplicate entries: [1]
+    """
+    n_train = require_positive_int("n_train", n_train, symbol="|D|")
+    arr = np.asarray(indices)
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D list of training-point indices, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{what} is empty; a forget set needs at least one training point")
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)  # integral floats, as np.savetxt writes them
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f":
+            bad = arr[~np.isfinite(arr) | (arr != np.round(arr))].tolist()
+        else:
+            bad = [v for v in arr.tolist() if isinstance(v, bool) or not isinstance(v, (int, np.integer))]
+        raise ValueError(f"{what} must be integers; non-integer entries: {bad[:10]}")
+    arr = arr.astype(np.int64)
+    outside = arr[(arr < 0) | (arr >= n_train)]
+    if outside.size:
+        raise ValueError(f"{what} has entries outside [0, {n_train}): {outside[:10].tolist()}")
+    values, counts = np.unique(arr, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(f"{what} has duplicate entries: {values[counts > 1][:10].tolist()}")
+    values.setflags(write=False)
+    return values
+
+
+@dataclass(frozen=True, eq=False)
+class ForgetSet:
+    """A forget set: sorted distinct training indices and how they were chosen."""
+
+    name: str             # unique within a run, e.g. "random_10_seed0", "pc1_top_10", "pc2_top_bottom_100"
+    kind: str             # one of FORGET_SET_KINDS
+    indices: np.ndarray   # sorted distinct int64 indices into the training set
+    n_train: int          # |D|, the size of the training set the indices refer to
+    seed: int | None      # seed of a random set; None otherwise
+    source: str           # the recipe, datamodel or file the set came from
+
+    def __post_init__(self) -> None:
+        require_choice("kind", self.kind, FORGET_SET_KINDS)
+        object.__setattr__(self, "indices", validate_indices(self.indices, self.n_train, what=f"{self.name}.indices"))
+
+    @property
+    def size(self) -> int:
+        return int(self.indices.size)
+
+    @property
+    def fraction(self) -> float:
+        """|F| / |D|."""
+        return self.size / self.n_train
+
+    def retain_indices(self) -> np.ndarray:
+        """R = D \\ F, sorted."""
+        keep = np.ones(self.n_train, dtype=bool)
+        keep[self.indices] = False
+        return np.flatnonzero(keep)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ForgetSet) and (self.name, self.kind, self.n_train, self.seed, self.source)
+                == (other.name, other.kind, other.n_train, other.seed, other.source)
+                and np.array_equal(self.indices, other.indices))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking array field: not hashable
+
+
+def random_forget_set(n_train: int, size: int, seed: int) -> ForgetSet:
+    """The reference's random set: ``np.random.seed(seed); sort(np.random.choice(n_train, size, replace=False))``."""
+    n_train = require_positive_int("n_train", n_train, symbol="|D|")
+    size = require_positive_int("size", size, symbol="|F|")
+    seed = require_positive_int("seed", seed, minimum=0)
+    if size > n_train:
+        raise ValueError(f"size={size} must be <= n_train={n_train}")
+    if seed >= 2**32:
+        raise ValueError(f"seed={seed} must be < 2**32 (np.random.seed's range)")
+    indices = np.sort(np.random.RandomState(seed).choice(n_train, size, replace=False))
+    return ForgetSet(name=f"random_{size}_seed{seed}", kind="random", indices=indices, n_train=n_train, seed=seed,
+                     source=f"np.random.seed({seed}); sort(np.random.choice({n_train}, {size}, replace=False))")
+
+
+def pc_forget_set(projections: Any, component: int, size: int, *, top_bottom: bool = False,
+                  source: str = "datamodel") -> ForgetSet:
+    """Top-``size`` points on a principal component, or its ⌈size/2⌉ top and ⌊size/2⌋ bottom points.
+
+    ``projections`` [n_train] are the points' coordinates on PC ``component`` (1 or 2), e.g. a column of
+    :attr:`nn_experiments.datamodels.PrincipalComponents.projections`. Ties are broken by the lower index
+    at the top and by the higher index at the bottom (one stable descending order), so the set is a
+    deterministic function of the projections and its two halves never overlap.
+
+    >>> pc_forget_set([0.5, -2.0, 3.0, 0.1, 1.0], 1, 2).indices.tolist()
+    [2, 4]
+    >>> pc_forget_set([0.5, -2.0, 3.0, 0.1, 1.0], 1, 3, top_bottom=True).indices.tolist()
+    [1, 2, 4]
+    """
+    values = np.asarray(projections, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"projections must be a non-empty 1-D array of finite numbers, got shape {values.shape}")
+    component = require_choice("component", component, (1, 2))
+    size = require_positive_int("size", size, symbol="|F|")
+    if size > values.size:
+        raise ValueError(f"size={size} must be <= n_train={values.size}")
+    descending = np.argsort(-values, kind="stable")
+    if top_bottom:
+        top = size - size // 2
+        # both ends of one ordering: disjoint even when ties straddle them
+        chosen = np.concatenate([descending[:top], descending[values.size - size // 2:]])
+        kind, name = f"pc{component}_top_bottom", f"pc{component}_top_bottom_{size}"
+        how = f"top {top} + bottom {size // 2}"
+    else:
+        chosen = descending[:size]
+        kind, name, how = f"pc{component}", f"pc{component}_top_{size}", f"top {size}"
+    return ForgetSet(name=name, kind=kind, indices=chosen, n_train=values.size, seed=None,
+                     source=f"{how} projections on PC{component} of {source}")
+
+
+def _read_index_file(path: Path) -> np.ndarray:
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    tokens = [t for line in path.read_text().splitlines() for t in re.split(r"[\s,]+", line.split("#", 1)[0]) if t]
+    bad = [t for t in tokens if not re.fullmatch(r"[+-]?\d+", t)]
+    if bad:
+        raise ValueError(f"{path} must list integers; non-integer entries: {bad[:10]}")
+    return np.array([int(t) for t in tokens], dtype=np.int64)
+
+
+def load_forget_set(path: str | os.PathLike, n_train: int, *, name: str | None = None) -> ForgetSet:
+    """A forget set from an index file: ``.npy`` (integer array) or text (integers, whitespace/commas, # comments)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"forget-set file {file} does not exist")
+    indices = validate_indices(_read_index_file(file), n_train, what=f"forget-set file {file}")
+    return ForgetSet(name=name or file.stem, kind="file", indices=indices, n_train=n_train, seed=None,
+                     source=str(file.resolve()))
+
+
+def _projections(datamodel: Any) -> tuple[np.ndarray, str]:
+    """(PC1/PC2 coordinates [n, 2], description) from a DatamodelResult, PrincipalComponents or an array."""
+    if hasattr(datamodel, "principal_components"):           # datamodels.DatamodelResult
+        source = f"the datamodel matrix of {datamodel.dataset} ({datamodel.config.n_models} subset models)"
+        return datamodel.principal_components(2).projections, source
+    if hasattr(datamodel, "projections"):                    # datamodels.PrincipalComponents
+        return np.asarray(datamodel.projections), "the given principal components"
+    return np.asarray(datamodel, dtype=np.float64), "the given projections"
+
+
+def default_forget_sets(dataset: Any, datamodel: Any, *, sizes: ForgetSetSizes | None = None) -> tuple[ForgetSet, ...]:
+    """The nine default sets: three random (seeds 0, 1, 2), then for PC1 and PC2 two top-k sets and one top+bottom.
+
+    ``dataset`` is a :class:`nn_experiments.data.Dataset` (or just n_train); ``datamodel`` a
+    :class:`nn_experiments.datamodels.DatamodelResult`, its :class:`~nn_experiments.datamodels.PrincipalComponents`,
+    or the projections themselves, [n_train, ≥ 2] (PC1, PC2). ``sizes`` defaults to :data:`PAPER_SIZES` for
+    CIFAR-10 and :data:`DIGITS_SIZES` otherwise.
+
+    >>> sets = default_forget_sets(1437, np.random.default_rng(0).normal(size=(1437, 2)))
+    >>> [(s.name, s.size) for s in sets][:4]
+    [('random_10_seed0', 10), ('random_50_seed1', 50), ('random_100_seed2', 100), ('pc1_top_10', 10)]
+    >>> len(sets), len({s.name for s in sets})
+    (9, 9)
+    """
+    n_train = dataset.n_train if hasattr(dataset, "n_train") else require_positive_int("n_train", dataset)
+    if sizes is None:
+        sizes = PAPER_SIZES if getattr(dataset, "name", "") == "cifar10" else DIGITS_SIZES
+    coords, source = _projections(datamodel)
+    if coords.ndim != 2 or coords.shape[0] != n_train or coords.shape[1] < 2:
+        raise ValueError(f"the datamodel projections have shape {coords.shape}; they must be [n_train={n_train}, >= 2]")
+    sets = [random_forget_set(n_train, size, seed) for size, seed in zip(sizes.random, _RANDOM_SEEDS)]
+    for component in (1, 2):
+        column = coords[:, component - 1]
+        sets += [pc_forget_set(column, component, size, source=source) for size in sizes.pc_top]
+        sets.append(pc_forget_set(column, component, sizes.pc_top_bottom, top_bottom=True, source=source))
+    return tuple(sets)

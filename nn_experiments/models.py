@@ -1,0 +1,344 @@
+"""Ensemble-native networks: N independent models evaluated by one module.
+
+Every module here computes N models at once, ``forward(x: [N, B, *input_shape]) -> logits [N, B, C]``, and is
+*exactly* N independent networks, not an approximation of them:
+
+* a linear layer holds stacked weights ``[N, in, out]`` and uses one batched matmul (``baddbmm``);
+* a convolution of N models with C_in → C_out channels is ONE grouped convolution with N·C_in input channels,
+  N·C_out output channels and ``groups=N`` (group k sees only model k's channels);
+* BatchNorm over N·C channels normalises every channel with its own batch statistics, i.e. per model.
+
+Parameters are stored model-major (``param.view(N, -1)[k]`` is model k's slice), so an elementwise optimiser
+(SGD with momentum and weight decay) trains each model exactly as if it were alone, and ``select``/``concat`` of
+ensembles are row operations.
+
+Initialisation is per model: model k draws all its parameters, in registration order, from a CPU generator
+seeded with ``seeds[k]`` (the PyTorch default bounds ``U(−1/√fan_in, 1/√fan_in)`` for weights and biases,
+BatchNorm γ = 1, β = 0). Hence model k of an ensemble equals the same model built alone with that seed, on any
+device. BatchNorm accepts a ``valid [N, B]`` mask so that padded batch entries (models with fewer points than
+the batch) do not enter the batch statistics.
+
+Architectures (``ARCHITECTURES``):
+
+* ``"mlp"``: flatten → linear(d, 128) → ReLU → linear(128, C); 64-128-10 on 8×8 digits.
+* ``"cnn"``: conv-bn-relu(C_in → 16, k3) → maxpool 2 → conv-bn-relu(16 → 32, k3) → flatten → linear(·, C);
+  small enough for 8×8×1 digits on a CPU.
+* ``"resnet9"`` (EXPERIMENTS.md §3, the CIFAR speed-run family as in the reference's ``construct_rn9``):
+  conv-bn-relu 64 → 128 (k5, s2) → residual(128) → 256 + maxpool 2 → residual(256) → 128 (k3, no padding)
+  → global max pool → linear without bias → × 0.2.
+
+>>> import torch
+>>> net = build_model("mlp", n_models=3, num_classes=10, seeds=[7, 8, 9], device="cpu")
+>>> net(torch.zeros(3, 5, 64)).shape
+torch.Size([3, 5, 10])
+>>> alone = build_model("mlp", n_models=1, num_classes=10, seeds=[8], device="cpu")
+>>> bool(torch.equal(net.hidden.weight[1], alone.hidden.weight[0]))
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from theory.validate import require_choice, require_positive_int
+
+__all__ = [
+    "ARCHITECTURES",
+    "DEFAULT_INPUT_SHAPES",
+    "EnsembleModule",
+    "EnsembleLinear",
+    "EnsembleConv2d",
+    "EnsembleBatchNorm2d",
+    "EnsembleMLP",
+    "EnsembleCNN",
+    "EnsembleResNet9",
+    "build_model",
+    "resolve_device",
+]
+
+ARCHITECTURES: tuple[str, ...] = ("mlp", "cnn", "resnet9")
+# input shape per sample when the caller does not give one (digits 8×8 flattened / as an image; CIFAR-10)
+DEFAULT_INPUT_SHAPES: dict[str, tuple[int, ...]] = {"mlp": (64,), "cnn": (1, 8, 8), "resnet9": (3, 32, 32)}
+MLP_HIDDEN = 128  # 64-128-10: the hidden width of the digits MLP
+RESNET9_OUTPUT_SCALE = 0.2  # the reference multiplies the logits by 0.2 (``Mul(0.2)``)
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Parse ``device`` into a ``torch.device``; a bad or unavailable device is a ``ValueError`` naming it.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("gpu0")
+    Traceback (most recent call last):
+    ...
+    ValueError: device='gpu0' is not a torch device (use 'cpu', 'cuda' or 'cuda:0')
+    """
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a torch device (use 'cpu', 'cuda' or 'cuda:0')") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} asks for CUDA but torch.cuda.is_available() is False; use 'cpu'")
+    if parsed.type not in ("cpu", "cuda"):
+        raise ValueError(f"device={device!r} is not supported (use 'cpu' or 'cuda')")
+    return parsed
+
+
+class EnsembleModule(nn.Module):
+    """Base class: a module holding N models whose parameters are stored model-major.
+
+    ``_init_specs[name] = ("uniform", bound)`` or ``("const", value)`` says how one model's slice of a
+    parameter is initialised; ``reset_parameters(seeds)`` walks every parameter of every submodule in
+    registration order, once per model, with that model's generator.
+    """
+
+    def __init__(self, n_models: int) -> None:
+        super().__init__()
+        self.n_models = require_positive_int("n_models", n_models, symbol="N, models in the ensemble")
+        self._init_specs: dict[str, tuple[str, float]] = {}
+
+    def _param(self, name: str, shape: tuple[int, ...], init: tuple[str, float]) -> None:
+        self.register_parameter(name, nn.Parameter(torch.empty(shape)))
+        self._init_specs[name] = init
+
+    @torch.no_grad()
+    def reset_parameters(self, seeds: Sequence[int]) -> None:
+        """Initialise model k from ``torch.Generator().manual_seed(seeds[k])`` (CPU, so devices agree)."""
+        specs = [
+            (param, module._init_specs[name.rsplit(".", 1)[-1]])
+            for module in self.modules()
+            if isinstance(module, EnsembleModule)
+            for name, param in module.named_parameters(recurse=False)
+        ]
+        for k, seed in enumerate(seeds):
+            generator = torch.Generator().manual_seed(int(seed))
+            for param, (kind, value) in specs:
+                rows = param.view(self.n_models, -1)  # [N, numel per model]
+                if kind == "uniform":  # U(−bound, bound), PyTorch's default for Linear/Conv2d
+                    draw = (torch.rand(rows.shape[1], generator=generator, dtype=torch.float32) * 2 - 1) * value
+                    rows[k].copy_(draw)
+                else:
+                    rows[k].fill_(value)
+
+
+class EnsembleLinear(EnsembleModule):
+    """N linear maps: ``x [N, B, in] → x Wₖ + bₖ  [N, B, out]`` with ``weight [N, in, out]``.
+
+    The weight is stored input-major (the transpose of ``nn.Linear.weight``) so that neither the forward
+    ``baddbmm`` nor the weight gradient ``xᵀ·grad`` needs a transposed copy.
+    """
+
+    def __init__(self, n_models: int, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__(n_models)
+        bound = 1.0 / math.sqrt(in_features)
+        self._param("weight", (n_models, in_features, out_features), ("uniform", bound))
+        if bias:
+            self._param("bias", (n_models, out_features), ("uniform", bound))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.bias is None:
+            return torch.bmm(x, self.weight)  # [N, B, out]
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)  # [N, B, out]
+
+
+class EnsembleConv2d(EnsembleModule):
+    """N convolutions as one grouped convolution on ``[B, N·C_in, H, W]`` with ``weight [N·C_out, C_in, k, k]``."""
+
+    def __init__(
+        self, n_models: int, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0
+    ) -> None:
+        super().__init__(n_models)
+        self.stride, self.padding = stride, padding
+        bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
+        self._param("weight", (n_models * out_channels, in_channels, kernel_size, kernel_size), ("uniform", bound))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, stride=self.stride, padding=self.padding, groups=self.n_models)
+
+
+class EnsembleBatchNorm2d(EnsembleModule):
+    """BatchNorm2d over N·C channels (= per model), with an optional ``valid [N, B]`` mask in training.
+
+    Training mode normalises with the biased batch variance and updates the running statistics with momentum
+    0.1 and the unbiased variance, as ``torch.nn.BatchNorm2d``. With ``valid``, model k's statistics use only its
+    valid batch entries, and a model with no valid entry keeps its running statistics (it takes no step).
+    """
+
+    def __init__(self, n_models: int, channels: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__(n_models)
+        self.channels, self.momentum, self.eps = channels, momentum, eps
+        self._param("weight", (n_models * channels,), ("const", 1.0))
+        self._param("bias", (n_models * channels,), ("const", 0.0))
+        self.register_buffer("running_mean", torch.zeros(n_models * channels))
+        self.register_buffer("running_var", torch.ones(n_models * channels))
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        if not self.training or valid is None:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
+            )
+        batch, _, height, width = x.shape
+        # statistics in float32 even under autocast (as F.batch_norm computes them)
+        xs = x.float().view(batch, self.n_models, self.channels, height, width)
+        mask = valid.t().reshape(batch, self.n_models, 1, 1, 1)  # [B, N, 1, 1, 1]
+        count = (valid.sum(1) * height * width).to(x.dtype)  # [N] values per channel of model k
+        denom = count.clamp(min=1.0).view(1, -1, 1, 1, 1)
+        mean = torch.where(mask, xs, 0.0).sum((0, 3, 4), keepdim=True) / denom  # [1, N, C, 1, 1]
+        centred = xs - mean
+        var = torch.where(mask, centred * centred, 0.0).sum((0, 3, 4), keepdim=True) / denom  # biased
+        out = centred * torch.rsqrt(var + self.eps)
+        out = out * self.weight.view(1, self.n_models, self.channels, 1, 1) + self.bias.view(
+            1, self.n_models, self.channels, 1, 1
+        )
+        with torch.no_grad():
+            seen = (count > 0).view(-1, 1)  # [N, 1]
+            unbiased = var.view(self.n_models, self.channels) * (count / (count - 1).clamp(min=1.0)).view(-1, 1)
+            rows_mean = self.running_mean.view(self.n_models, self.channels)
+            rows_var = self.running_var.view(self.n_models, self.channels)
+            new_mean = (1 - self.momentum) * rows_mean + self.momentum * mean.view(self.n_models, self.channels)
+            new_var = (1 - self.momentum) * rows_var + self.momentum * unbiased
+            rows_mean.copy_(torch.where(seen, new_mean, rows_mean))
+            rows_var.copy_(torch.where(seen, new_var, rows_var))
+        return out.view(batch, -1, height, width)
+
+
+class ConvBN(EnsembleModule):
+    """conv (no bias) → BatchNorm → ReLU, for N models in the ``[B, N·C, H, W]`` layout."""
+
+    def __init__(self, n_models: int, cin: int, cout: int, kernel_size: int = 3, stride: int = 1, padding: int = 1):
+        super().__init__(n_models)
+        self.conv = EnsembleConv2d(n_models, cin, cout, kernel_size, stride, padding)
+        self.bn = EnsembleBatchNorm2d(n_models, cout)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        return F.relu(self.bn(self.conv(x), valid))
+
+
+def _to_channels(x: Tensor, image_shape: tuple[int, int, int]) -> Tensor:
+    """``[N, B, *shape] → [B, N·C, H, W]``, the grouped-convolution layout (flat inputs are reshaped)."""
+    n_models, batch = x.shape[:2]
+    channels, height, width = image_shape
+    x = x.reshape(n_models, batch, channels, height, width)
+    return x.transpose(0, 1).reshape(batch, n_models * channels, height, width)
+
+
+def _to_models(x: Tensor, n_models: int) -> Tensor:
+    """``[B, N·F] → [N, B, F]``."""
+    batch = x.shape[0]
+    return x.reshape(batch, n_models, -1).transpose(0, 1)
+
+
+def _image_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """(C, H, W) for a convolutional net; a flat square input of d features is read as 1×√d×√d."""
+    if len(input_shape) == 3:
+        return (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
+    if len(input_shape) == 1 and math.isqrt(input_shape[0]) ** 2 == input_shape[0]:
+        side = math.isqrt(input_shape[0])
+        return (1, side, side)
+    raise ValueError(f"input_shape={input_shape!r} must be (C, H, W) or a flat square image for a convolutional net")
+
+
+class EnsembleMLP(EnsembleModule):
+    """flatten → linear(d, 128) → ReLU → linear(128, C)."""
+
+    def __init__(self, n_models: int, input_shape: tuple[int, ...], num_classes: int) -> None:
+        super().__init__(n_models)
+        self.hidden = EnsembleLinear(n_models, math.prod(input_shape), MLP_HIDDEN)
+        self.out = EnsembleLinear(n_models, MLP_HIDDEN, num_classes)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:  # valid unused: no batch statistics
+        flat = x.reshape(x.shape[0], x.shape[1], -1)  # [N, B, d]
+        return self.out(F.relu(self.hidden(flat)))  # [N, B, C]
+
+
+class EnsembleCNN(EnsembleModule):
+    """conv-bn-relu(C_in → 16) → maxpool 2 → conv-bn-relu(16 → 32) → flatten → linear(32·H/2·W/2, C)."""
+
+    def __init__(self, n_models: int, input_shape: tuple[int, ...], num_classes: int) -> None:
+        super().__init__(n_models)
+        self.image_shape = _image_shape(input_shape)
+        channels, height, width = self.image_shape
+        self.block1 = ConvBN(n_models, channels, 16)
+        self.block2 = ConvBN(n_models, 16, 32)
+        self.out = EnsembleLinear(n_models, 32 * (height // 2) * (width // 2), num_classes)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        h = F.max_pool2d(self.block1(_to_channels(x, self.image_shape), valid), 2)  # [B, N·16, H/2, W/2]
+        h = self.block2(h, valid)  # [B, N·32, H/2, W/2]
+        return self.out(_to_models(h, self.n_models))  # [N, B, C]
+
+
+class Residual(EnsembleModule):
+    """x + block2(block1(x))."""
+
+    def __init__(self, n_models: int, channels: int) -> None:
+        super().__init__(n_models)
+        self.block1 = ConvBN(n_models, channels, channels)
+        self.block2 = ConvBN(n_models, channels, channels)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        return x + self.block2(self.block1(x, valid), valid)
+
+
+class EnsembleResNet9(EnsembleModule):
+    """The reference ResNet-9 (``construct_rn9``), EXPERIMENTS.md §3."""
+
+    def __init__(self, n_models: int, input_shape: tuple[int, ...], num_classes: int) -> None:
+        super().__init__(n_models)
+        self.image_shape = _image_shape(input_shape)
+        self.prep = ConvBN(n_models, self.image_shape[0], 64, kernel_size=3, stride=1, padding=1)
+        self.down = ConvBN(n_models, 64, 128, kernel_size=5, stride=2, padding=2)
+        self.res1 = Residual(n_models, 128)
+        self.widen = ConvBN(n_models, 128, 256, kernel_size=3, stride=1, padding=1)
+        self.res2 = Residual(n_models, 256)
+        self.narrow = ConvBN(n_models, 256, 128, kernel_size=3, stride=1, padding=0)
+        self.out = EnsembleLinear(n_models, 128, num_classes, bias=False)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        h = self.down(self.prep(_to_channels(x, self.image_shape), valid), valid)
+        h = self.res1(h, valid)
+        h = F.max_pool2d(self.widen(h, valid), 2)
+        h = self.narrow(self.res2(h, valid), valid)
+        pooled = torch.amax(h, dim=(2, 3))  # global max pool: [B, N·128]
+        return self.out(_to_models(pooled, self.n_models)) * RESNET9_OUTPUT_SCALE  # [N, B, C]
+
+
+_CLASSES: dict[str, type[EnsembleModule]] = {"mlp": EnsembleMLP, "cnn": EnsembleCNN, "resnet9": EnsembleResNet9}
+
+
+def build_model(
+    arch: str,
+    n_models: int,
+    num_classes: int,
+    seeds: Sequence[int],
+    device: str | torch.device = "cpu",
+    input_shape: tuple[int, ...] | None = None,
+    initialise: bool = True,
+) -> EnsembleModule:
+    """Build ``n_models`` independent networks of architecture ``arch``; model k is initialised from ``seeds[k]``.
+
+    ``input_shape`` is one sample's shape (default ``DEFAULT_INPUT_SHAPES[arch]``); the module is returned on
+    ``device`` in training mode. ``initialise=False`` leaves the parameters uninitialised, for a caller that
+    loads a state dict next.
+    """
+    require_choice("arch", arch, ARCHITECTURES)
+    n_models = require_positive_int("n_models", n_models, symbol="N, models in the ensemble")
+    num_classes = require_positive_int("num_classes", num_classes, minimum=2, symbol="C")
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != n_models:
+        raise ValueError(f"seeds has {len(seeds)} entries; it must have one per model (n_models={n_models})")
+    shape = tuple(int(d) for d in (input_shape if input_shape is not None else DEFAULT_INPUT_SHAPES[arch]))
+    if not shape or any(d < 1 for d in shape):
+        raise ValueError(f"input_shape={shape!r} must be a non-empty tuple of positive sizes")
+    target = resolve_device(device)
+    module = _CLASSES[arch](n_models, shape, num_classes)
+    if initialise:
+        module.reset_parameters(seeds)
+    return module.to(target)

@@ -1,0 +1,57 @@
+"""Figures and the Table 1 analogue (nn_experiments.plots), drawn from a results dict."""
+
+from __future__ import annotations
+
+import pytest
+
+from nn_experiments.plots import illusion_figure, scatter_figure, table1_markdown, write_figures
+
+
+def _row(method, forget_set, epoch, forget, val, cost, lr=None):
+    return {"method": method, "forget_set": forget_set, "hparams": {} if lr is None else {"lr": lr}, "epoch": epoch, "cost": cost,
+            "klom_p95": {"forget": forget, "retain": val / 2, "validation": val},
+            "accuracy": {"forget": 0.9, "retain": 0.95, "validation": 0.9}}
+
+
+def make_results():
+    runs = []
+    for name, base in (("random_10_seed0", 2.0), ("pc1_top_10", 4.0)):
+        runs.append(_row("do_nothing", name, 0, base, base + 0.25, 0.0))
+        runs += [_row("ga", name, e, base - 0.1 * e, base + 0.3 * e, 0.001 * e, lr=1e-3) for e in (1, 3)]
+        runs.append(_row("gda", name, 5, base / 2, base, 0.4, lr=1e-3))
+    illusion = [_row("ga", "random_10_seed0", e, 2.0 - 0.1 * e, 2.0 + lr * e, 0.001 * e, lr=lr) for lr in (0.01, 0.1) for e in (1, 2, 3)]
+    return {
+        "dataset": "digits", "n_models": 100, "klom": {"direction": "oracle_unlearned", "bins": 20, "eps": 1e-5},
+        "floor": {"forget": 0.6, "retain": 0.65, "validation": 0.7},
+        "forget_sets": [{"name": "random_10_seed0", "size": 10, "kind": "random", "floor": None},
+                        {"name": "pc1_top_10", "size": 10, "kind": "pc1", "floor": {"forget": 0.5, "retain": 0.55, "validation": 0.61}}],
+        "runs": runs,
+        "illusion": {"forget_set": "random_10_seed0", "runs": illusion},
+    }
+
+
+def test_every_figure_and_the_table_are_written(tmp_path):
+    files = write_figures(make_results(), tmp_path)
+    assert set(files) == {"scatter_validation", "scatter_retain", "illusion", "table1"}
+    for path in files.values():
+        assert path.exists() and path.stat().st_size > 100
+    assert files["scatter_validation"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_table1_holds_the_pretrained_rows_and_each_sets_floor():
+    table = table1_markdown(make_results())
+    lines = [line for line in table.splitlines() if line.startswith("| random") or line.startswith("| pc1")]
+    # pretrained (do nothing) forget/retain/validation, then the floor (run-wide for random, own for pc1)
+    assert lines[0] == "| random_10_seed0 | random | 10 | 2.00 | 1.12 | 2.25 | 0.60 | 0.65 | 0.70 |"
+    assert lines[1] == "| pc1_top_10 | pc1 | 10 | 4.00 | 2.12 | 4.25 | 0.50 | 0.55 | 0.61 |"
+    assert "oracle_unlearned" in table
+
+
+def test_bad_requests_raise(tmp_path):
+    results = make_results()
+    with pytest.raises(ValueError, match="y_group"):
+        scatter_figure(results, tmp_path / "x.png", y_group="forget")
+    results["illusion"] = {"forget_set": None, "runs": []}
+    with pytest.raises(ValueError, match="illusion"):
+        illusion_figure(results, tmp_path / "i.png")
+    assert "illusion" not in write_figures(results, tmp_path)

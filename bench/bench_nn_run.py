@@ -3,9 +3,8 @@
 Reads the ``results.json`` of a finished run (default: the quick protocol at N = 100 on digits) and prints the
 measured times (data + datamodels + forget sets, then training and unlearning), the measured seconds per run
 of each method, and the full protocol's unlearning time extrapolated as (runs per forget set in the full
-grids) × (measured seconds per run of that method) × (forget sets). Oracle training and datamodels are not
-extrapolated: they are the same in both protocols except the datamodel count (4,000 vs 1,000 subset models,
-which scales linearly).
+grids) × (measured seconds per run of that method) × (forget sets). Oracle training and datamodels are the
+same in both protocols and are not extrapolated.
 
     python bench/bench_nn_run.py OUT/results.json
 """

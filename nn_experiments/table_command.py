@@ -28,7 +28,11 @@ __all__ = ["GROUPS", "TableRow", "TableResult", "build_table", "to_markdown", "c
 
 GROUPS: tuple[str, ...] = ("forget", "retain", "validation")
 _KL_TEXT = {"oracle_unlearned": "KL(P_oracle ‖ P_pretrained)", "unlearned_oracle": "KL(P_pretrained ‖ P_oracle)"}
-DEFAULT_DATAMODEL_MODELS = 1000  # = run_command.QUICK["datamodel_models"], so that `nn run` finds them cached
+def _default_datamodel_models() -> int:
+    # the same M as `nn run`, so that either command finds the other's models cached
+    from nn_experiments.run_command import QUICK
+
+    return int(QUICK["datamodel_models"])
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="base seed of the split and of every ensemble")
     parser.add_argument("--data-dir", default=None, help="CIFAR-10 directory (cifar-10-batches-py files)")
     parser.add_argument("--arch", choices=("mlp", "cnn", "resnet9"), default=None, help="override the architecture")
-    parser.add_argument("--datamodel-models", type=int, default=DEFAULT_DATAMODEL_MODELS,
-                        help=f"M subset models for the datamodel PC sets (default {DEFAULT_DATAMODEL_MODELS})")
+    parser.add_argument("--datamodel-models", type=int, default=_default_datamodel_models(),
+                        help=f"M subset models for the datamodel PC sets (default {_default_datamodel_models()})")
     parser.add_argument("--cache-dir", type=Path, default=None, help="trained-ensemble cache (default OUT/cache)")
     parser.add_argument("--klom-direction", choices=("oracle_unlearned", "unlearned_oracle"),
                         default="oracle_unlearned", help="KL direction (default KL(oracle ‖ pretrained))")

@@ -56,7 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nn_experiments.ensemble import Ensemble, LossFn, cross_entropy_loss, make_optimizer, sgd_pass
+from nn_experiments.ensemble import Ensemble, LossFn, as_tensor, cross_entropy_loss, make_optimizer, sgd_pass
 from nn_experiments.sweep import MethodConfig, UnlearnOptions
 from theory.validate import require_nonnegative, require_positive_int
 
@@ -215,10 +215,10 @@ def unlearn(
     instead of being copied (for large ensembles); it must not be modified by the callback.
     """
     device = pretrained.device
-    inputs = torch.as_tensor(x, dtype=torch.float32).to(device)
-    labels = torch.as_tensor(y, dtype=torch.long).to(device)
+    inputs = as_tensor(x, torch.float32).to(device)
+    labels = as_tensor(y, torch.long).to(device)
     n_train = inputs.shape[0]
-    forget_idx = torch.as_tensor(np.asarray(forget, dtype=np.int64)).cpu()
+    forget_idx = as_tensor(np.asarray(forget, dtype=np.int64), torch.long).cpu()
     if forget_idx.ndim != 1 or (forget_idx.numel() and (int(forget_idx.min()) < 0 or int(forget_idx.max()) >= n_train)):
         raise ValueError(f"forget must be a 1-D array of indices in [0, {n_train})")
     if forget_idx.unique().numel() != forget_idx.numel():

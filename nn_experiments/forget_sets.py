@@ -137,6 +137,33 @@ class ForgetSet:
     __hash__ = None  # type: ignore[assignment]  # mutable-looking array field: not hashable
 
 
+def _random_name(size: int, seed: int) -> str:
+    return f"random_{size}_seed{seed}"
+
+
+def _pc_name(component: int, size: int, *, top_bottom: bool) -> str:
+    return f"pc{component}_top_bottom_{size}" if top_bottom else f"pc{component}_top_{size}"
+
+
+def default_sizes(dataset_name: str) -> ForgetSetSizes:
+    """:data:`PAPER_SIZES` for CIFAR-10, :data:`DIGITS_SIZES` for the smaller data sets."""
+    return PAPER_SIZES if dataset_name == "cifar10" else DIGITS_SIZES
+
+
+def default_forget_set_names(dataset_name: str) -> tuple[str, ...]:
+    """Names of the nine default sets, known before any datamodel is estimated (to check user input early).
+
+    >>> default_forget_set_names("digits")[:4]
+    ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'pc1_top_10')
+    """
+    sizes = default_sizes(dataset_name)
+    names = [_random_name(size, seed) for size, seed in zip(sizes.random, _RANDOM_SEEDS)]
+    for component in (1, 2):
+        names += [_pc_name(component, size, top_bottom=False) for size in sizes.pc_top]
+        names.append(_pc_name(component, sizes.pc_top_bottom, top_bottom=True))
+    return tuple(names)
+
+
 def random_forget_set(n_train: int, size: int, seed: int) -> ForgetSet:
     """The reference's random set: ``np.random.seed(seed); sort(np.random.choice(n_train, size, replace=False))``."""
     n_train = require_positive_int("n_train", n_train, symbol="|D|")
@@ -147,7 +174,7 @@ def random_forget_set(n_train: int, size: int, seed: int) -> ForgetSet:
     if seed >= 2**32:
         raise ValueError(f"seed={seed} must be < 2**32 (np.random.seed's range)")
     indices = np.sort(np.random.RandomState(seed).choice(n_train, size, replace=False))
-    return ForgetSet(name=f"random_{size}_seed{seed}", kind="random", indices=indices, n_train=n_train, seed=seed,
+    return ForgetSet(name=_random_name(size, seed), kind="random", indices=indices, n_train=n_train, seed=seed,
                      source=f"np.random.seed({seed}); sort(np.random.choice({n_train}, {size}, replace=False))")
 
 
@@ -177,11 +204,11 @@ def pc_forget_set(projections: Any, component: int, size: int, *, top_bottom: bo
         top = size - size // 2
         # both ends of one ordering: disjoint even when ties straddle them
         chosen = np.concatenate([descending[:top], descending[values.size - size // 2:]])
-        kind, name = f"pc{component}_top_bottom", f"pc{component}_top_bottom_{size}"
+        kind, name = f"pc{component}_top_bottom", _pc_name(component, size, top_bottom=True)
         how = f"top {top} + bottom {size // 2}"
     else:
         chosen = descending[:size]
-        kind, name, how = f"pc{component}", f"pc{component}_top_{size}", f"top {size}"
+        kind, name, how = f"pc{component}", _pc_name(component, size, top_bottom=False), f"top {size}"
     return ForgetSet(name=name, kind=kind, indices=chosen, n_train=values.size, seed=None,
                      source=f"{how} projections on PC{component} of {source}")
 
@@ -232,7 +259,7 @@ def default_forget_sets(dataset: Any, datamodel: Any, *, sizes: ForgetSetSizes |
     """
     n_train = dataset.n_train if hasattr(dataset, "n_train") else require_positive_int("n_train", dataset)
     if sizes is None:
-        sizes = PAPER_SIZES if getattr(dataset, "name", "") == "cifar10" else DIGITS_SIZES
+        sizes = default_sizes(getattr(dataset, "name", ""))
     coords, source = _projections(datamodel)
     if coords.ndim != 2 or coords.shape[0] != n_train or coords.shape[1] < 2:
         raise ValueError(f"the datamodel projections have shape {coords.shape}; they must be [n_train={n_train}, >= 2]")

@@ -15,6 +15,7 @@ lr grid, but one value of the two secondary GDA/SCRUB axes and one lr per baseli
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 import time
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,16 @@ def build_sweep(args: argparse.Namespace) -> Any:
     return replace(sweep, **changes) if changes else sweep
 
 
+def _check_forget_set_names(names: Sequence[str], dataset: str, files: Sequence[str]) -> None:
+    """Reject unknown forget-set names before minutes of datamodel and ensemble training."""
+    from nn_experiments.forget_sets import default_forget_set_names
+
+    known = set(default_forget_set_names(dataset)) | {Path(f).stem for f in files}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"forget_sets {unknown} are unknown; choose from {sorted(known)}")
+
+
 def run_from_args(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], dict[str, Path]]:
     """Run (or resume) the sweep of ``args`` into ``out``; returns (results, figure and table paths)."""
     from nn_experiments.plots import write_figures
@@ -107,6 +118,7 @@ def run_from_args(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
 
     torch.set_num_threads(require_positive_int("threads", args.threads))
     sweep = build_sweep(args)
+    _check_forget_set_names(sweep.forget_sets, sweep.dataset, args.forget_set_file)
     datamodel_models = args.datamodel_models or QUICK["datamodel_models"]
     settings = DataSettings(dataset=sweep.dataset, data_dir=args.data_dir, device=args.device, arch=args.arch,
                             n_models=sweep.n_models, seed=sweep.seed, datamodel_models=datamodel_models,

@@ -59,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except ValueError as exc:
-        # bad parameters are reported in the user's words, without a traceback
+    except (ValueError, FileNotFoundError) as exc:
+        # bad parameters and missing data files are reported in the user's words, without a traceback
         print(f"ascent-fails: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

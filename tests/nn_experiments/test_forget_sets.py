@@ -100,3 +100,12 @@ def test_default_forget_sets_for_digits():
     assert np.array_equal(sets[6].indices, np.sort(np.argsort(-projections[:, 1])[:10]))
     with pytest.raises(ValueError, match="projections"):
         FS.default_forget_sets(dataset, projections[:, :1])
+
+
+def test_default_names_known_before_datamodels_match_the_sets():
+    import numpy as np
+
+    from nn_experiments.forget_sets import default_forget_set_names, default_forget_sets
+
+    sets = default_forget_sets(1437, np.random.default_rng(1).normal(size=(1437, 2)))
+    assert default_forget_set_names("digits") == tuple(s.name for s in sets)

@@ -56,3 +56,19 @@ def test_quick_protocol_narrows_only_the_secondary_axes():
 def test_bad_flags_are_clean_errors(tmp_path, capsys, argv, word):
     assert cli_main(["nn", "run", "--out", str(tmp_path), *argv]) == 2
     assert word in capsys.readouterr().err
+
+
+def test_unknown_forget_set_is_rejected_before_any_training(tmp_path, capsys):
+    from proofs_check.cli import main
+
+    assert main(["nn", "run", "--out", str(tmp_path), "--forget-sets", "nope", "--no-progress"]) == 2
+    assert "forget_sets ['nope'] are unknown" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()  # nothing was trained
+
+
+def test_missing_cifar_directory_is_a_clean_error(tmp_path, capsys):
+    from proofs_check.cli import main
+
+    code = main(["nn", "run", "--out", str(tmp_path / "o"), "--dataset", "cifar10", "--data-dir", str(tmp_path), "--no-progress"])
+    assert code == 2
+    assert "data_batch_1" in capsys.readouterr().err

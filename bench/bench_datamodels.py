@@ -21,9 +21,9 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from nn_experiments.data import load_dataset
-from nn_experiments.datamodels import DatamodelConfig, estimate_datamodels
-from nn_experiments.forget_sets import default_forget_sets
+from ascent_fails.nn_experiments.data import load_dataset
+from ascent_fails.nn_experiments.datamodels import DatamodelConfig, estimate_datamodels
+from ascent_fails.nn_experiments.forget_sets import default_forget_sets
 
 BUDGET_SECONDS = 300  # the brief's target for digits on 2 cores
 

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
-from nn_experiments.ensemble import TrainRecipe, train_ensemble
-from nn_experiments.models import MLP_HIDDEN
+from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
+from ascent_fails.nn_experiments.models import MLP_HIDDEN
 
 
 def matmul_peak(device: torch.device, size: int = 2048, repeats: int = 5) -> float:

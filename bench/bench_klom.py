@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from nn_experiments.klom import klom, klom_reference
+from ascent_fails.nn_experiments.klom import klom, klom_reference
 
 N_MODELS = 100          # models per ensemble (the paper's N)
 N_POINTS = 60_000       # evaluation points (CIFAR-10's train + test size scale)

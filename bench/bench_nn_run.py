@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("results", type=Path, help="results.json of a finished `ascent-fails nn run`")
     args = parser.parse_args()
     results = json.loads(args.results.read_text())
-    from nn_experiments.sweep import default_sweep
+    from ascent_fails.nn_experiments.sweep import default_sweep
 
     # unit time = the last snapshot's elapsed seconds (rows of a unit share method, set and hparams)
     units: dict[tuple, float] = {}

@@ -23,9 +23,9 @@ import time
 
 import numpy as np
 
-from numerics import correlated_solvers as cs
-from numerics import phase_diagram as pdg
-from theory import correlated_model as cm
+from ascent_fails.numerics import correlated_solvers as cs
+from ascent_fails.numerics import phase_diagram as pdg
+from ascent_fails.theory import correlated_model as cm
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from theory.validate import require_choice, require_in_range, require_positive, require_positive_int
+from ascent_fails.validate import require_choice, require_in_range, require_positive, require_positive_int
 
 __all__ = [
     "DATASETS",

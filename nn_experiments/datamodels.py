@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from theory.validate import require_choice, require_in_range, require_nonnegative, require_positive_int
+from ascent_fails.validate import require_choice, require_in_range, require_nonnegative, require_positive_int
 
 __all__ = [
     "DATAMODEL_RECIPE_FIELDS",
@@ -79,8 +79,8 @@ class DatamodelConfig:
         require_nonnegative("ridge", self.ridge, symbol="λ")
         require_positive_int("chunk_size", self.chunk_size)
         require_positive_int("seed", self.seed, minimum=0)
-        from nn_experiments.ensemble import TrainRecipe
-        from nn_experiments.models import ARCHITECTURES
+        from ascent_fails.nn_experiments.ensemble import TrainRecipe
+        from ascent_fails.nn_experiments.models import ARCHITECTURES
 
         require_choice("arch", self.arch, ARCHITECTURES)
         if self.recipe is None:
@@ -221,9 +221,10 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
     """
     import torch
 
-    from nn_experiments.ensemble import derive_seed, train_ensemble
-    from nn_experiments.ensemble import margins as ensemble_margins
-    from nn_experiments.storage import array_fingerprint, atomic_write_bytes, atomic_write_json, config_hash
+    from ascent_fails.nn_experiments.ensemble import derive_seed, train_ensemble
+    from ascent_fails.nn_experiments.ensemble import margins as ensemble_margins
+    from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
+    from ascent_fails.config_hash import array_fingerprint, config_hash
 
     x, y = dataset.train_x, dataset.train_y
     n_train = int(y.shape[0])

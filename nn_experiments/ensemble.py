@@ -34,7 +34,7 @@ True
 from __future__ import annotations
 
 import copy
-import math
+import math  # noqa: F401  (used by the docstring examples)
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -45,8 +45,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nn_experiments.models import ARCHITECTURES, EnsembleModule, build_model, resolve_device
-from theory.validate import (
+from ascent_fails.nn_experiments.models import ARCHITECTURES, EnsembleModule, build_model, resolve_device
+from ascent_fails.validate import (
     require_choice,
     require_in_range,
     require_nonnegative,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from theory.validate import require_choice, require_positive_int
+from ascent_fails.validate import require_choice, require_positive_int
 
 __all__ = [
     "FORGET_SET_KINDS",

@@ -53,7 +53,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from theory.validate import require_choice, require_finite, require_in_range, require_positive, require_positive_int
+from ascent_fails.validate import require_choice, require_finite, require_in_range, require_positive, require_positive_int
 
 __all__ = [
     "DIRECTIONS",

@@ -35,7 +35,7 @@ model: Σ over steps of the batch size; teacher forward passes are not gradient 
 those of training one oracle, ``recipe.epochs × |R|``.
 
 >>> import torch
->>> from nn_experiments.ensemble import TrainRecipe, train_ensemble
+>>> from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
 >>> x, y = torch.randn(40, 64), torch.arange(40) % 4
 >>> pre = train_ensemble("mlp", x, y, TrainRecipe(epochs=2, batch_size=8), n_models=2, seed=0,
 ...                      num_classes=4, progress=False).ensemble
@@ -56,9 +56,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nn_experiments.ensemble import Ensemble, LossFn, as_tensor, cross_entropy_loss, make_optimizer, sgd_pass
-from nn_experiments.sweep import MethodConfig, UnlearnOptions
-from theory.validate import require_nonnegative, require_positive_int
+from ascent_fails.nn_experiments.ensemble import Ensemble, LossFn, as_tensor, cross_entropy_loss, make_optimizer, sgd_pass
+from ascent_fails.nn_experiments.sweep import MethodConfig, UnlearnOptions
+from ascent_fails.validate import require_nonnegative, require_positive_int
 
 __all__ = [
     "UnlearnResult",

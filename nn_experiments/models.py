@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from theory.validate import require_choice, require_positive_int
+from ascent_fails.validate import require_choice, require_positive_int
 
 __all__ = [
     "ARCHITECTURES",

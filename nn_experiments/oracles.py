@@ -38,10 +38,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from nn_experiments.ensemble import DIGITS_RECIPE, TrainRecipe, derive_seed
-from nn_experiments.models import ARCHITECTURES, resolve_device
-from nn_experiments.storage import CachedEnsemble, EnsembleStore, array_fingerprint
-from theory.validate import require_choice, require_positive, require_positive_int
+from ascent_fails.nn_experiments.ensemble import DIGITS_RECIPE, TrainRecipe, derive_seed
+from ascent_fails.nn_experiments.models import ARCHITECTURES, resolve_device
+from ascent_fails.config_hash import array_fingerprint
+from ascent_fails.nn_experiments.storage import CachedEnsemble, EnsembleStore
+from ascent_fails.validate import require_choice, require_positive, require_positive_int
 
 __all__ = [
     "EnsembleSettings",

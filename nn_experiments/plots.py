@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from theory.validate import require_choice
+from ascent_fails.validate import require_choice
 
 __all__ = ["GROUPS", "scatter_figure", "illusion_figure", "table1_markdown", "write_figures"]
 

@@ -75,7 +75,7 @@ def build_sweep(args: argparse.Namespace) -> Any:
     """The sweep the flags describe: a TOML file or the default, quick unless ``--full``, then narrowed."""
     from dataclasses import replace
 
-    from nn_experiments.sweep import MethodGrid, default_sweep, load_sweep
+    from ascent_fails.nn_experiments.sweep import MethodGrid, default_sweep, load_sweep
 
     sweep = load_sweep(args.sweep) if args.sweep is not None else default_sweep()
     if not args.full and args.sweep is None:
@@ -99,7 +99,7 @@ def build_sweep(args: argparse.Namespace) -> Any:
 
 def _check_forget_set_names(names: Sequence[str], dataset: str, files: Sequence[str]) -> None:
     """Reject unknown forget-set names before minutes of datamodel and ensemble training."""
-    from nn_experiments.forget_sets import default_forget_set_names
+    from ascent_fails.nn_experiments.forget_sets import default_forget_set_names
 
     known = set(default_forget_set_names(dataset)) | {Path(f).stem for f in files}
     unknown = [n for n in names if n not in known]
@@ -109,12 +109,12 @@ def _check_forget_set_names(names: Sequence[str], dataset: str, files: Sequence[
 
 def run_from_args(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], dict[str, Path]]:
     """Run (or resume) the sweep of ``args`` into ``out``; returns (results, figure and table paths)."""
-    from nn_experiments.plots import write_figures
-    from nn_experiments.runner import DataSettings, prepare_inputs, run_sweep
+    from ascent_fails.nn_experiments.plots import write_figures
+    from ascent_fails.nn_experiments.runner import DataSettings, prepare_inputs, run_sweep
 
     import torch
 
-    from theory.validate import require_positive_int
+    from ascent_fails.validate import require_positive_int
 
     torch.set_num_threads(require_positive_int("threads", args.threads))
     sweep = build_sweep(args)
@@ -134,7 +134,7 @@ def run_from_args(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
     results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
                               threads=args.threads)
     files = write_figures(results, out)
-    from nn_experiments.storage import atomic_write_json
+    from ascent_fails.atomic_io import atomic_write_json
 
     atomic_write_json(out / "results.json", results)
     return results, files

@@ -17,7 +17,7 @@ KLoM settings, seed), so units of another configuration are never mixed in.
      "runs": [{"method", "forget_set", "hparams", "epoch", "klom_p95": {"forget", "retain", "validation"},
                "accuracy": {"forget", "retain", "validation"}, "cost", "gradient_evaluations", "seconds"}],
      "illusion": {"forget_set", "runs": [same rows, GA after every epoch]},
-     ... extra keys: "sweep", "recipe", "arch", "seeds", "versions", "hardware", "timings", "oracle_check"}
+     ... extra keys: "sweep", "recipe", "arch", "seeds", "provenance", "timings", "oracle_check"}
 
 ``floor`` is the noise floor: KLoM of an independent oracle ensemble against the oracle ensemble (spec §1),
 measured on the first forget set (``floor_forget_sets``), or on every set with ``Sweep.floor_per_set`` (then
@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from nn_experiments.sweep import MethodConfig, Sweep
+from ascent_fails.nn_experiments.sweep import MethodConfig, Sweep
+from ascent_fails.provenance import provenance
 
 __all__ = [
     "GROUPS",
@@ -111,7 +110,7 @@ def score_margins(
 
     ``oracle_margins``, ``margins`` are ``[N, P]``; ``correct`` is ``[N, P]`` bool (argmax = label).
     """
-    from nn_experiments import klom
+    from ascent_fails.nn_experiments import klom
 
     values = klom.klom(oracle_margins, margins, bins=bins, eps=eps, direction=direction)  # [P]
     return (
@@ -124,7 +123,7 @@ def _evaluate(ensemble: Any, points: EvaluationPoints, batch_size: int = 2048) -
     """(margins [N, P] float64, correct [N, P] bool) from one forward pass (eval mode)."""
     import torch
 
-    from nn_experiments.ensemble import margins_from_logits
+    from ascent_fails.nn_experiments.ensemble import margins_from_logits
 
     logits = ensemble.logits(points.x, batch_size)  # [N, P, C]
     labels = torch.as_tensor(points.y, dtype=torch.long, device=logits.device)
@@ -154,7 +153,7 @@ def _fingerprint(sweep: Sweep, inputs: ExperimentInputs) -> str:
 
 
 def _run_seed(sweep: Sweep, forget_set: str, key: str) -> int:
-    from nn_experiments.ensemble import derive_seed
+    from ascent_fails.nn_experiments.ensemble import derive_seed
 
     return derive_seed(sweep.seed, "unlearn", forget_set, key) % (2**31)
 
@@ -184,8 +183,8 @@ def run_sweep(
     """
     from tqdm.auto import tqdm
 
-    from nn_experiments.methods import cost_relative_to_retraining, unlearn
-    from nn_experiments.storage import atomic_write_json
+    from ascent_fails.nn_experiments.methods import cost_relative_to_retraining, unlearn
+    from ascent_fails.atomic_io import atomic_write_json
 
     out = Path(out_dir)
     started = time.perf_counter()
@@ -320,38 +319,13 @@ def run_sweep(
         "dataset_description": inputs.dataset.description,
         "recipe": asdict(inputs.recipe),
         "sweep": sweep.to_dict(),
-        "versions": _versions(),
-        "hardware": _hardware(inputs.device),
+        "provenance": provenance(inputs.device),
         "timings": {"this_session_seconds": time.perf_counter() - started, "units_computed_now": computed, "units_total": len(units)},
         **{k: v for k, v in inputs.extra.items()},
     }
     validate_results(results)
     atomic_write_json(out / RESULTS_FILE, results)
     return results
-
-
-def _versions() -> dict[str, str]:
-    import sys
-
-    import numpy
-    import torch
-
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        own = version("ascent-fails")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        own = "unknown"
-    return {"python": sys.version.split()[0], "numpy": numpy.__version__, "torch": torch.__version__, "ascent-fails": own}
-
-
-def _hardware(device: str) -> dict[str, Any]:
-    import torch
-
-    info: dict[str, Any] = {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()}
-    if str(device).startswith("cuda") and torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name(0)
-    return info
 
 
 def _require_keys(where: str, value: Any, keys: Sequence[str]) -> None:
@@ -364,7 +338,7 @@ def _require_keys(where: str, value: Any, keys: Sequence[str]) -> None:
 
 def validate_results(results: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` naming the first place where ``results`` departs from the results.json schema."""
-    from nn_experiments.forget_sets import FORGET_SET_KINDS
+    from ascent_fails.nn_experiments.forget_sets import FORGET_SET_KINDS
 
     _require_keys("results", results, ("dataset", "n_models", "klom", "floor", "forget_sets", "runs"))
     _require_keys("results.klom", results["klom"], ("direction", "bins", "eps"))
@@ -400,9 +374,9 @@ class DataSettings:
     forget_set_files: tuple[str, ...] = ()  # extra forget sets read from index files
 
     def __post_init__(self) -> None:
-        from theory.validate import require_choice, require_positive_int
+        from ascent_fails.validate import require_choice, require_positive_int
 
-        from nn_experiments.sweep import DATASETS
+        from ascent_fails.nn_experiments.sweep import DATASETS
 
         require_choice("dataset", self.dataset, DATASETS)
         if self.arch is not None:
@@ -425,11 +399,11 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
     """
     from dataclasses import replace
 
-    from nn_experiments import data as data_mod
-    from nn_experiments import datamodels, forget_sets, oracles
-    from nn_experiments.ensemble import DIGITS_RECIPE, RESNET9_RECIPE, derive_seed
-    from nn_experiments.models import resolve_device
-    from nn_experiments.storage import EnsembleStore
+    from ascent_fails.nn_experiments import data as data_mod
+    from ascent_fails.nn_experiments import datamodels, forget_sets, oracles
+    from ascent_fails.nn_experiments.ensemble import DIGITS_RECIPE, RESNET9_RECIPE, derive_seed
+    from ascent_fails.nn_experiments.models import resolve_device
+    from ascent_fails.nn_experiments.storage import EnsembleStore
 
     device = resolve_device(settings.device)
     cuda = device.type == "cuda"

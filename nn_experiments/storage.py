@@ -16,39 +16,28 @@ chunk starting at f is model f + k of the ensemble, see ``train_ensemble(first_m
 saved when it finishes, and a rerun loads the finished chunks and trains only the missing ones. Checkpoints
 are read with ``torch.load(..., weights_only=True)``.
 
->>> spec_a = {"arch": "mlp", "recipe": {"lr": 0.05, "epochs": 30}}
->>> config_hash(spec_a) == config_hash({"recipe": {"epochs": 30, "lr": 0.05}, "arch": "mlp"})
-True
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import hashlib
 import json
 import os
-import platform
 import re
-import tempfile
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from nn_experiments.ensemble import Ensemble, TrainRecipe, concat_ensembles, margins, train_ensemble
-from nn_experiments.models import resolve_device
-from theory.validate import require_positive_int
+from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
+from ascent_fails.config_hash import array_fingerprint, config_hash
+from ascent_fails.provenance import provenance
+from ascent_fails.nn_experiments.ensemble import Ensemble, TrainRecipe, concat_ensembles, margins, train_ensemble
+from ascent_fails.nn_experiments.models import resolve_device
+from ascent_fails.validate import require_positive_int
 
 __all__ = [
-    "canonical_json",
-    "config_hash",
-    "array_fingerprint",
-    "atomic_write_bytes",
-    "atomic_write_json",
     "atomic_torch_save",
     "load_checkpoint",
     "EnsembleSpec",
@@ -61,89 +50,14 @@ CACHE_FORMAT = 1
 _CHUNK_FILE = re.compile(r"models_(\d{5})_(\d{5})\.pt$")
 
 
-def _plain(obj: Any) -> Any:
-    """Dataclasses, tuples, numpy scalars and arrays → JSON values (arrays by their fingerprint)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _plain(asdict(obj))
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, (np.ndarray, torch.Tensor)):
-        return {"array_sha256": array_fingerprint(obj)}
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return repr(obj)  # JSON has no NaN/inf; the repr keeps them distinct
-    return obj
-
-
-def canonical_json(obj: Any) -> str:
-    """Sorted keys, no whitespace, tuples as lists: equal configurations give equal strings."""
-    return json.dumps(_plain(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def config_hash(obj: Any) -> str:
-    """SHA-256 (hex) of ``canonical_json(obj)``."""
-    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
-
-
-def array_fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
-    """SHA-256 over dtype, shape and bytes of each array (C order).
-
-    >>> a = np.arange(6, dtype=np.float32)
-    >>> array_fingerprint(a) == array_fingerprint(a.copy()) != array_fingerprint(a.reshape(2, 3))
-    True
-    """
-    digest = hashlib.sha256()
-    for array in arrays:
-        values = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
-        values = np.ascontiguousarray(values)
-        digest.update(f"{values.dtype.str}{values.shape}".encode())
-        digest.update(values.tobytes())
-    return digest.hexdigest()
-
-
-def atomic_write_bytes(path: str | os.PathLike, write: Callable[[Any], None]) -> Path:
-    """Call ``write(file)`` on a temporary file beside ``path``, then ``os.replace`` it onto ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    text = json.dumps(_plain(obj), indent=2, sort_keys=True) + "\n"
-    return atomic_write_bytes(path, lambda file: file.write(text.encode()))
-
-
 def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
+    """``torch.save`` through :func:`ascent_fails.atomic_io.atomic_write_bytes`."""
     return atomic_write_bytes(path, lambda file: torch.save(obj, file))
 
 
 def load_checkpoint(path: str | os.PathLike) -> Any:
     """``torch.load`` restricted to tensors and plain containers (``weights_only=True``), on the CPU."""
     return torch.load(Path(path), map_location="cpu", weights_only=True)
-
-
-def _provenance(device: torch.device) -> dict[str, Any]:
-    return {
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
-        "written_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
 
 
 @dataclass(frozen=True)
@@ -224,7 +138,7 @@ class EnsembleStore:
         folder = self.directory(spec)
         if not (folder / "spec.json").exists():
             atomic_write_json(folder / "spec.json", {"spec": spec, "key": spec.key(), "label": label,
-                                                     **_provenance(target)})
+                                                     **provenance(target)})
         finished = self._finished_chunks(folder, n_models)
         parts: list[Ensemble] = []
         trained = loaded = 0
@@ -246,7 +160,7 @@ class EnsembleStore:
             path = folder / f"models_{position:05d}_{position + count - 1:05d}.pt"
             metadata = {"label": label, "key": spec.key(), "first_model": position, "n_models": count,
                         "seconds": result.seconds, "gradient_evaluations": result.gradient_evaluations,
-                        "mixed_precision_used": result.mixed_precision_used, **_provenance(target)}
+                        "mixed_precision_used": result.mixed_precision_used, **provenance(target)}
             atomic_torch_save(path, {"ensemble": result.ensemble.state_dict(), "metadata": json.dumps(metadata)})
             parts.append(result.ensemble)
             trained += count

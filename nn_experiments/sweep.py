@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from theory.validate import require_choice, require_nonnegative, require_positive, require_positive_int
+from ascent_fails.validate import require_choice, require_nonnegative, require_positive, require_positive_int
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -360,4 +360,4 @@ def load_sweep(path: str | Path) -> Sweep:
 
 def default_sweep() -> Sweep:
     """The paper's grids (spec §5), from the packaged ``nn_experiments/default_sweep.toml``."""
-    return Sweep.from_toml(resources.files("nn_experiments").joinpath("default_sweep.toml").read_text())
+    return Sweep.from_toml(resources.files("ascent_fails.nn_experiments").joinpath("default_sweep.toml").read_text())

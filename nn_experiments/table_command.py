@@ -24,13 +24,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ascent_fails.provenance import provenance
+
 __all__ = ["GROUPS", "TableRow", "TableResult", "build_table", "to_markdown", "configure_parser", "main"]
 
 GROUPS: tuple[str, ...] = ("forget", "retain", "validation")
 _KL_TEXT = {"oracle_unlearned": "KL(P_oracle ‖ P_pretrained)", "unlearned_oracle": "KL(P_pretrained ‖ P_oracle)"}
 def _default_datamodel_models() -> int:
     # the same M as `nn run`, so that either command finds the other's models cached
-    from nn_experiments.run_command import QUICK
+    from ascent_fails.nn_experiments.run_command import QUICK
 
     return int(QUICK["datamodel_models"])
 
@@ -79,16 +81,14 @@ def build_table(
     progress: bool = True,
 ) -> TableResult:
     """Train (or load) the ensembles of ``settings`` (a ``runner.DataSettings``) and compute the table."""
-    import platform
 
     import numpy as np
-    import torch
 
-    from nn_experiments import klom
-    from nn_experiments.ensemble import margins
-    from nn_experiments.oracles import oracle_seed
-    from nn_experiments.runner import prepare_inputs
-    from theory.validate import require_choice, require_positive_int
+    from ascent_fails.nn_experiments import klom
+    from ascent_fails.nn_experiments.ensemble import margins
+    from ascent_fails.nn_experiments.oracles import oracle_seed
+    from ascent_fails.nn_experiments.runner import prepare_inputs
+    from ascent_fails.validate import require_choice, require_positive_int
 
     require_choice("direction", direction, tuple(klom.DIRECTIONS))
     n_bootstrap = require_positive_int("n_bootstrap", n_bootstrap, minimum=0)
@@ -135,11 +135,7 @@ def build_table(
         rows=tuple(rows),
         seconds=time.perf_counter() - started,
         provenance={
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "device": inputs.device,
-            "threads": torch.get_num_threads(),
+            **provenance(inputs.device),
             **{k: v for k, v in inputs.extra.items() if k == "datamodels"},
         },
     )
@@ -147,7 +143,7 @@ def build_table(
 
 def _verdict(check: dict[str, Any]) -> str:
     """``oracles.OracleCheck.verdict`` of a check stored as a dict."""
-    from nn_experiments.oracles import OracleCheck
+    from ascent_fails.nn_experiments.oracles import OracleCheck
 
     return OracleCheck(**check).verdict
 
@@ -205,10 +201,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from nn_experiments.models import resolve_device
-    from nn_experiments.runner import DataSettings
-    from nn_experiments.storage import atomic_write_bytes, atomic_write_json
-    from theory.validate import require_positive_int
+    from ascent_fails.nn_experiments.models import resolve_device
+    from ascent_fails.nn_experiments.runner import DataSettings
+    from ascent_fails.atomic_io import atomic_write_json, atomic_write_text
+    from ascent_fails.validate import require_positive_int
 
     resolve_device(args.device)  # a bad device fails before any data are loaded
     if args.threads is not None:
@@ -220,7 +216,7 @@ def main(args: argparse.Namespace) -> int:
     result = build_table(settings, args.cache_dir or out / "cache", direction=args.klom_direction,
                          n_bootstrap=args.bootstrap, progress=not args.no_progress)
     markdown = to_markdown(result)
-    atomic_write_bytes(out / "nn_table.md", lambda file: file.write(markdown.encode()))
+    atomic_write_text(out / "nn_table.md", markdown)
     atomic_write_json(out / "nn_table.json", asdict(result))
     print(markdown)
     print(f"KLoM direction: {result.direction}")

@@ -44,8 +44,8 @@ from scipy.optimize import minimize
 
 from threadpoolctl import threadpool_limits
 
-from numerics import da_dynamics
-from theory.validate import require_choice, require_nonnegative, require_positive, require_positive_int
+from ascent_fails.numerics import da_dynamics
+from ascent_fails.validate import require_choice, require_nonnegative, require_positive, require_positive_int
 
 __all__ = [
     "AxisSpec",

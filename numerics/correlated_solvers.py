@@ -20,7 +20,7 @@ Slow references kept beside the fast paths (used by tests and ``bench/bench_phas
 :func:`fsolve_point` (``scipy.optimize.fsolve`` on one point) and :func:`flow_point_reference`
 (``scipy.integrate.solve_ivp`` on one point).
 
->>> from theory.correlated_model import CorrelatedSizes, oracle_margins
+>>> from ascent_fails.theory.correlated_model import CorrelatedSizes, oracle_margins
 >>> sizes = CorrelatedSizes(1e4, 0.1, 100, 1e-2)
 >>> r = solve_convex("oracle", 0.5, 0.0, sizes)
 >>> bool(r.converged), abs(float(r.x) - float(oracle_margins(0.5, sizes)[0])) < 1e-12
@@ -37,8 +37,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import correlated_model as cm
-from theory.validate import require_positive, require_positive_int
+from ascent_fails.theory import correlated_model as cm
+from ascent_fails.validate import require_positive, require_positive_int
 
 __all__ = [
     "FLOW_STATUS",

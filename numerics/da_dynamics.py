@@ -48,8 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from theory import closed_form
-from theory.validate import require_in_range, require_nonnegative, require_positive, require_positive_int
+from ascent_fails.theory import closed_form
+from ascent_fails.validate import require_in_range, require_nonnegative, require_positive, require_positive_int
 
 __all__ = [
     "DescentAscentRun",

@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from theory import iterated_da
-from theory.lambert import lambert_w
-from theory.validate import (
+from ascent_fails.theory import iterated_da
+from ascent_fails.theory.lambert import lambert_w
+from ascent_fails.validate import (
     require_choice,
     require_finite,
     require_in_range,

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from numerics import correlated_solvers as cs
-from theory import correlated_model as cm
-from theory.validate import require_in_range, require_positive, require_positive_int
+from ascent_fails.atomic_io import atomic_write_text
+from ascent_fails.numerics import correlated_solvers as cs
+from ascent_fails.theory import correlated_model as cm
+from ascent_fails.validate import require_in_range, require_positive, require_positive_int
 
 __all__ = [
     "CATEGORIES",
@@ -43,7 +42,6 @@ __all__ = [
     "comparison_markdown",
     "write_curves_csv",
     "write_region_csv",
-    "atomic_write_text",
 ]
 
 #: category names, indexed by the integer codes stored in PhaseResult.category
@@ -231,21 +229,6 @@ def comparison_markdown(result: PhaseResult) -> str:
             lines.append(f"| {eps[j]:.3f} | {exact} | {bound} | {f'{div.min():.4g}' if div.size else 'none'} |")
         lines.append("")
     return "\n".join(lines)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (never a half-written file)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_curves_csv(result: PhaseResult, path: Path) -> None:

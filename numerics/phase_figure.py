@@ -9,10 +9,10 @@ every curve pair as in the paper), ``phase_params.json``, ``phase_curves.csv``, 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from numerics import phase_diagram as pdg
+from ascent_fails.atomic_io import atomic_savefig, atomic_write_json, atomic_write_text
+from ascent_fails.numerics import phase_diagram as pdg
 
 __all__ = ["configure_parser", "main", "plot_phase", "write_outputs"]
 
@@ -62,17 +62,16 @@ def write_outputs(result: pdg.PhaseResult, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "phase_params.json", out / "phase_curves.csv", out / "phase_region.csv",
              out / "phase_comparison.md"]
-    pdg.atomic_write_text(paths[0], json.dumps(result.params(), indent=2) + "\n")
+    atomic_write_json(paths[0], result.params())
     pdg.write_curves_csv(result, paths[1])
     pdg.write_region_csv(result, paths[2])
-    pdg.atomic_write_text(paths[3], pdg.comparison_markdown(result))
+    atomic_write_text(paths[3], pdg.comparison_markdown(result))
     paths += plot_phase(result, out / "phase_diagram")
     return paths
 
 
 def plot_phase(result: pdg.PhaseResult, stem: Path) -> list[Path]:
     """Draw Figure 4 and save it as ``stem``.png and ``stem``.pdf (written to a temporary name, then moved)."""
-    import os
 
     import matplotlib
 
@@ -128,10 +127,6 @@ def plot_phase(result: pdg.PhaseResult, stem: Path) -> list[Path]:
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     written = []
     for ext in ("png", "pdf"):
-        final = Path(f"{stem}.{ext}")
-        tmp = final.with_name(f".{final.name}.tmp")
-        fig.savefig(tmp, dpi=200, format=ext)
-        os.replace(tmp, final)
-        written.append(final)
+        written.append(atomic_savefig(fig, Path(f"{stem}.{ext}"), dpi=200))
     plt.close(fig)
     return written

@@ -41,8 +41,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit, ndtr
 
-from theory import random_sets
-from theory.validate import require_in_range, require_positive, require_positive_int
+from ascent_fails.theory import random_sets
+from ascent_fails.validate import require_in_range, require_positive, require_positive_int
 
 __all__ = [
     "ForgetSetConfig",

@@ -15,16 +15,14 @@ Writes ``toy_figure.png``, ``toy_figure.pdf`` and ``toy_minima.json``::
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from numerics import toy_landscape
-from theory.validate import require_in_range
+from ascent_fails.atomic_io import atomic_savefig, atomic_write_json
+from ascent_fails.numerics import toy_landscape
+from ascent_fails.validate import require_in_range
 
 PANEL_TITLES = {"pretrained": "pretrained (D)", "oracle": "oracle (retrain on R)", "descent_ascent": "GDA objective"}
 
@@ -50,14 +48,6 @@ def toy_json(claims: toy_landscape.ToyClaims, variant_name: str) -> dict:
         "claims": [{"name": c.name, "statement": c.statement, "reproduced": c.reproduced, **c.numbers}
                    for c in claims.subclaims],
     }
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, path)
 
 
 def plot(claims: toy_landscape.ToyClaims, variant: toy_landscape.ToyVariant, resolution: int):
@@ -135,13 +125,10 @@ def main(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     document = toy_json(claims, args.variant)
-    _write_atomic(out / "toy_minima.json", json.dumps(document, indent=2) + "\n")
+    atomic_write_json(out / "toy_minima.json", document)
     fig = plot(claims, variant, args.resolution)
     for suffix in ("png", "pdf"):
-        target = out / f"toy_figure.{suffix}"
-        tmp = out / f".toy_figure.tmp.{suffix}"
-        fig.savefig(tmp, dpi=200, format=suffix)
-        os.replace(tmp, target)
+        atomic_savefig(fig, out / f"toy_figure.{suffix}", dpi=200)
     import matplotlib.pyplot as plt
 
     plt.close(fig)

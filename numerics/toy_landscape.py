@@ -48,7 +48,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
-from theory.validate import (
+from ascent_fails.validate import (
     require_choice,
     require_finite,
     require_in_range,

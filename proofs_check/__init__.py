@@ -5,7 +5,7 @@
 ``ascent-fails verify`` is a thin skin over it.
 """
 
-from proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
-from proofs_check.runner import run_all
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
+from ascent_fails.proofs_check.runner import run_all
 
 __all__ = ["EVIDENCE_KINDS", "Evidence", "ResultCheck", "ResultReport", "VerifyReport", "run_all"]

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 # (command words, owning module, one-line help)
 COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("verify",), "proofs_check.verify_command", "check every lemma and print one PASS/FAIL report"),
-    (("figure", "phase"), "numerics.phase_figure", "Figure 4: the alpha-epsilon phase diagram"),
-    (("figure", "toy"), "numerics.toy_figure", "Figure 5: the non-convex toy landscape"),
-    (("nn", "table"), "nn_experiments.table_command", "Table 1: pretrained-vs-oracle KLoM per forget set"),
-    (("nn", "run"), "nn_experiments.run_command", "unlearning sweep scored with KLoM (Figures 1-3, 6-7)"),
-    (("reproduce",), "proofs_check.reproduce", "verify + every figure + nn run, and a report.md"),
+    (("verify",), "ascent_fails.proofs_check.verify_command", "check every lemma and print one PASS/FAIL report"),
+    (("figure", "phase"), "ascent_fails.numerics.phase_figure", "Figure 4: the alpha-epsilon phase diagram"),
+    (("figure", "toy"), "ascent_fails.numerics.toy_figure", "Figure 5: the non-convex toy landscape"),
+    (("nn", "table"), "ascent_fails.nn_experiments.table_command", "Table 1: pretrained-vs-oracle KLoM per forget set"),
+    (("nn", "run"), "ascent_fails.nn_experiments.run_command", "unlearning sweep scored with KLoM (Figures 1-3, 6-7)"),
+    (("reproduce",), "ascent_fails.proofs_check.reproduce", "verify + every figure + nn run, and a report.md"),
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from theory.validate import require_choice
+from ascent_fails.validate import require_choice
 
 EVIDENCE_KINDS: tuple[str, ...] = ("symbolic", "high_precision", "property", "negative_control")
 

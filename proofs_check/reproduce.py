@@ -260,7 +260,7 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    from nn_experiments.run_command import add_sweep_arguments
+    from ascent_fails.nn_experiments.run_command import add_sweep_arguments
 
     parser.add_argument("--out", type=Path, required=True, help="output directory (created; a rerun resumes in it)")
     parser.add_argument("--force", action="store_true", help="redo verify and the figures even if they are done")
@@ -274,8 +274,8 @@ def _step_done(folder: Path) -> Mapping[str, Any] | None:
 
 
 def _run_figure(words: tuple[str, ...], folder: Path, force: bool) -> dict[str, Any]:
-    from proofs_check.cli import build_parser
-    from nn_experiments.storage import atomic_write_json
+    from ascent_fails.proofs_check.cli import build_parser
+    from ascent_fails.atomic_io import atomic_write_json
 
     done = None if force else _step_done(folder)
     if done is not None:
@@ -294,9 +294,9 @@ def _run_figure(words: tuple[str, ...], folder: Path, force: bool) -> dict[str, 
 
 
 def main(args: argparse.Namespace) -> int:
-    from nn_experiments.run_command import run_from_args
-    from nn_experiments.storage import atomic_write_json
-    from proofs_check.runner import run_all
+    from ascent_fails.nn_experiments.run_command import run_from_args
+    from ascent_fails.atomic_io import atomic_write_json
+    from ascent_fails.proofs_check.runner import run_all
 
     started = time.perf_counter()
     out: Path = args.out

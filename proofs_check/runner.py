@@ -7,8 +7,8 @@ import time
 import traceback
 from collections.abc import Iterable
 
-from proofs_check.checks import CHECK_MODULES
-from proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
+from ascent_fails.proofs_check.checks import CHECK_MODULES
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
 
 __all__ = ["registered_results", "run_result", "run_all"]
 
@@ -17,7 +17,7 @@ def registered_results() -> list[ResultCheck]:
     """Every :class:`ResultCheck` declared in the modules listed in ``proofs_check.checks.CHECK_MODULES``."""
     results: list[ResultCheck] = []
     for name in CHECK_MODULES:
-        module = importlib.import_module(f"proofs_check.checks.{name}")
+        module = importlib.import_module(f"ascent_fails.proofs_check.checks.{name}")
         results.extend(module.RESULTS)
     return results
 

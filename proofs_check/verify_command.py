@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.runner import run_all
+from ascent_fails.proofs_check.runner import run_all
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -63,8 +63,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import lambert
-from theory.validate import require_choice, require_finite, require_nonnegative, require_positive, require_positive_int
+from ascent_fails.theory import lambert
+from ascent_fails.validate import require_choice, require_finite, require_nonnegative, require_positive, require_positive_int
 
 __all__ = [
     "PARAMETER_SYMBOLS",

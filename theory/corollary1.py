@@ -41,9 +41,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import closed_form
-from theory.closed_form import SymbolicStep
-from theory.validate import require_in_range
+from ascent_fails.theory import closed_form
+from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.validate import require_in_range
 
 __all__ = [
     "balanced_ratio",

@@ -55,8 +55,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from theory.lambert import BRANCH_POINT, lambert_w
-from theory.validate import require_choice, require_in_range, require_nonnegative, require_positive
+from ascent_fails.theory.lambert import BRANCH_POINT, lambert_w
+from ascent_fails.validate import require_choice, require_in_range, require_nonnegative, require_positive
 
 __all__ = [
     "MODELS",

@@ -36,9 +36,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import closed_form
-from theory.closed_form import SymbolicStep
-from theory.validate import require_positive
+from ascent_fails.theory import closed_form
+from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.validate import require_positive
 
 __all__ = ["admissible", "distance", "distance_bound", "bound_margin", "holds", "distance_mp", "proof_steps"]
 

@@ -33,7 +33,7 @@ True
 
 from __future__ import annotations
 
-import math
+import math  # noqa: F401  (used by the docstring examples)
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -41,8 +41,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.lambert import BRANCH_POINT, lambert_w
-from theory.validate import require_choice, require_nonnegative, require_positive
+from ascent_fails.theory.lambert import BRANCH_POINT, lambert_w
+from ascent_fails.validate import require_choice, require_nonnegative, require_positive
 
 __all__ = [
     "Order",

@@ -39,8 +39,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import closed_form
-from theory.closed_form import SymbolicStep
+from ascent_fails.theory import closed_form
+from ascent_fails.theory.closed_form import SymbolicStep
 
 __all__ = ["admissible_range", "ordering_margin", "holds", "ordering_margin_mp", "proof_steps"]
 

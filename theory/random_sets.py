@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import binom
 
-from theory.validate import require_in_range, require_positive_int
+from ascent_fails.validate import require_in_range, require_positive_int
 
 __all__ = [
     "LATTICE_RTOL",

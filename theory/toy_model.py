@@ -14,7 +14,7 @@ formulas of :mod:`numerics.toy_landscape`) and uses them to
 * prove that the ``sigmoid-01`` reading is the ``tanh`` reading at ridge 4λ:
   (sigmoid(z) − (y+1)/2)² = ¼ (tanh(z/2) − y)², so L_sigmoid-01(λ) = ¼ L_tanh(4λ).
 
->>> from numerics.toy_landscape import get_variant
+>>> from ascent_fails.numerics.toy_landscape import get_variant
 >>> cert = certify_minimum("pretrained", get_variant("tanh"), 2.42, -0.44)
 >>> cert.is_minimum, round(float(cert.a), 4), round(float(cert.b), 4)
 (True, 2.4207, -0.4381)
@@ -30,8 +30,8 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from numerics.toy_landscape import INPUTS, LABELS, ToyVariant, objective_weights
-from theory.validate import require_choice, require_finite, require_positive_int
+from ascent_fails.numerics.toy_landscape import INPUTS, LABELS, ToyVariant, objective_weights
+from ascent_fails.validate import require_choice, require_finite, require_positive_int
 
 __all__ = [
     "A",
@@ -117,7 +117,7 @@ def numeric_functions(objective: str, variant: ToyVariant, forget_copies: int = 
 
     ``module`` is ``"numpy"`` (floats) or ``"mpmath"`` (arbitrary precision, under ``mpmath.workdps``).
 
-    >>> from numerics.toy_landscape import get_variant
+    >>> from ascent_fails.numerics.toy_landscape import get_variant
     >>> f = numeric_functions("pretrained", get_variant("tanh"))
     >>> float(f(0.0, 0.0, 0.1)[0])  # σ(0) = 0, so L(0) = Σ m_i · 1
     14.0

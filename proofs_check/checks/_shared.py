@@ -8,9 +8,9 @@ from typing import Literal
 import mpmath
 import numpy as np
 
-from proofs_check.registry import Evidence
-from theory import closed_form
-from theory.validate import require_choice
+from ascent_fails.proofs_check.registry import Evidence
+from ascent_fails.theory import closed_form
+from ascent_fails.validate import require_choice
 
 DPS = 50  # digits of every high-precision comparison
 

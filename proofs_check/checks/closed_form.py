@@ -37,10 +37,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics import assumption_data, da_dynamics
-from proofs_check.checks._shared import listed_failures_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import closed_form, lambert
+from ascent_fails.numerics import assumption_data, da_dynamics
+from ascent_fails.proofs_check.checks._shared import listed_failures_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import closed_form, lambert
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import closed_form, corollary1
+from ascent_fails.proofs_check.checks._shared import DPS, symbolic_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import closed_form, corollary1
 
 SEED = 20250929  # seed of the data sets below (recorded in Evidence.data)
 DATA_SETS = 20  # seeded (|R|, |F|, |R_j|) with |F|/|R| exact in binary

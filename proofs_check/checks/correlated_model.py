@@ -21,10 +21,10 @@ from typing import Any, NamedTuple
 import mpmath
 import numpy as np
 
-from numerics import correlated_solvers as cs
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import correlated_model as cm
-from theory.lambert import lambert_w_mp
+from ascent_fails.numerics import correlated_solvers as cs
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import correlated_model as cm
+from ascent_fails.theory.lambert import lambert_w_mp
 
 SEED = 20250926  # seed of every sweep in this module
 N_SWEEP = 20_000  # points per property sweep

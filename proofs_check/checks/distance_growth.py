@@ -13,9 +13,9 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import closed_form, distance_growth
+from ascent_fails.proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import closed_form, distance_growth
 
 SEED = 20250927  # seed of every draw below (recorded in Evidence.data)
 SIZE = 20_000  # parameter draws of the property sweep

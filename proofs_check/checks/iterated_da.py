@@ -34,10 +34,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics import iterated_da as iterated_runs
-from proofs_check.checks._shared import listed_failures_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import iterated_da, lambert
+from ascent_fails.numerics import iterated_da as iterated_runs
+from ascent_fails.proofs_check.checks._shared import listed_failures_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import iterated_da, lambert
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
 

@@ -15,9 +15,9 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import closed_form, logistic_divergence
+from ascent_fails.proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import closed_form, logistic_divergence
 
 SEED = 20250926  # seed of every draw below (recorded in Evidence.data)
 SIZE = 20_000  # parameter draws of the property sweep

@@ -27,10 +27,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics import random_forget_sets
-from proofs_check.checks._shared import listed_failures_evidence
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import random_sets
+from ascent_fails.numerics import random_forget_sets
+from ascent_fails.proofs_check.checks._shared import listed_failures_evidence
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import random_sets
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
 

@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 
-from numerics import toy_landscape
-from proofs_check.registry import Evidence, ResultCheck, result_check
-from theory import toy_model
+from ascent_fails.numerics import toy_landscape
+from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
+from ascent_fails.theory import toy_model
 
 DEFAULT_VARIANT = "tanh"
 SEED = 20250926  # seeds the random test points and the sampled ridge values

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from nn_experiments import data as D
+from ascent_fails.nn_experiments import data as D
 
 
 def test_digits_split_is_deterministic_stratified_and_complete():

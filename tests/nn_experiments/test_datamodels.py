@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nn_experiments import datamodels as DM
+from ascent_fails.nn_experiments import datamodels as DM
 
 
 @settings(max_examples=50)  # each example solves a regression of up to 40 × 40; 50 cover the size range
@@ -66,8 +66,8 @@ def test_principal_components_of_a_planted_rank_two_matrix():
 
 @pytest.fixture(scope="module")
 def tiny():
-    from nn_experiments.data import CorrelatedClassesConfig, make_correlated_classes
-    from nn_experiments.ensemble import TrainRecipe
+    from ascent_fails.nn_experiments.data import CorrelatedClassesConfig, make_correlated_classes
+    from ascent_fails.nn_experiments.ensemble import TrainRecipe
 
     dataset = make_correlated_classes(CorrelatedClassesConfig(n_train_per_class=12, n_val_per_class=2, dim=4))
     config = DM.DatamodelConfig(n_models=6, chunk_size=3, recipe=TrainRecipe(epochs=2, batch_size=8), ridge=1.0)
@@ -75,7 +75,7 @@ def tiny():
 
 
 def test_cache_and_resume(tmp_path, tiny, monkeypatch):
-    import nn_experiments.ensemble as E
+    import ascent_fails.nn_experiments.ensemble as E
 
     dataset, config = tiny
     first = DM.estimate_datamodels(dataset, config, cache_dir=tmp_path, progress=False)

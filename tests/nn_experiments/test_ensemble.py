@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.datasets import load_digits
 
-from nn_experiments.ensemble import (
+from ascent_fails.nn_experiments.ensemble import (
     Ensemble,
     EnsembleSGD,
     TrainRecipe,
@@ -23,7 +23,7 @@ from nn_experiments.ensemble import (
     sgd_pass,
     train_ensemble,
 )
-from nn_experiments.models import build_model
+from ascent_fails.nn_experiments.models import build_model
 from tests.nn_experiments.test_models import reference_network
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn_experiments import forget_sets as FS
+from ascent_fails.nn_experiments import forget_sets as FS
 
 
 @given(st.integers(1, 5000), st.data())
@@ -85,7 +85,7 @@ def test_invalid_file_entries(tmp_path):
 
 
 def test_default_forget_sets_for_digits():
-    from nn_experiments.data import load_dataset
+    from ascent_fails.nn_experiments.data import load_dataset
 
     dataset = load_dataset("digits")
     projections = np.random.default_rng(1).normal(size=(dataset.n_train, 2))
@@ -105,7 +105,7 @@ def test_default_forget_sets_for_digits():
 def test_default_names_known_before_datamodels_match_the_sets():
     import numpy as np
 
-    from nn_experiments.forget_sets import default_forget_set_names, default_forget_sets
+    from ascent_fails.nn_experiments.forget_sets import default_forget_set_names, default_forget_sets
 
     sets = default_forget_sets(1437, np.random.default_rng(1).normal(size=(1437, 2)))
     assert default_forget_set_names("digits") == tuple(s.name for s in sets)

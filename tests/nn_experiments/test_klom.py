@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from nn_experiments import klom as K
+from ascent_fails.nn_experiments import klom as K
 
 # Margin values chosen to produce ties, values beyond the clip range (±150, ±inf) and exact clip ends.
 _SPECIAL = [-np.inf, -150.0, -100.0, -1.0, 0.0, 0.5, 1.0, 100.0, 150.0, np.inf]

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nn_experiments.ensemble import Ensemble, TrainRecipe, cross_entropy_loss, train_ensemble
-from nn_experiments.methods import ascent_descent, cost_relative_to_retraining, scrub_kl_loss, unlearn
-from nn_experiments.sweep import MethodConfig, UnlearnOptions
+from ascent_fails.nn_experiments.ensemble import Ensemble, TrainRecipe, cross_entropy_loss, train_ensemble
+from ascent_fails.nn_experiments.methods import ascent_descent, cost_relative_to_retraining, scrub_kl_loss, unlearn
+from ascent_fails.nn_experiments.sweep import MethodConfig, UnlearnOptions
 
 N_MODELS, N_POINTS, N_CLASSES = 3, 48, 4
 FORGET = list(range(0, 48, 5))  # 10 points spread over the set

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nn_experiments.models import (
+from ascent_fails.nn_experiments.models import (
     EnsembleBatchNorm2d,
     build_model,
     resolve_device,

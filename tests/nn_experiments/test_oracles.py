@@ -11,8 +11,8 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from nn_experiments.ensemble import TrainRecipe
-from nn_experiments.oracles import (
+from ascent_fails.nn_experiments.ensemble import TrainRecipe
+from ascent_fails.nn_experiments.oracles import (
     EnsembleSettings,
     SplitMargins,
     check_oracle,
@@ -20,7 +20,7 @@ from nn_experiments.oracles import (
     oracle_ensemble,
     pretrained_ensemble,
 )
-from nn_experiments.storage import EnsembleStore
+from ascent_fails.nn_experiments.storage import EnsembleStore
 
 SETTINGS = EnsembleSettings(arch="mlp", recipe=TrainRecipe(epochs=15, batch_size=32, lr=0.1, weight_decay=0.0),
                             n_models=6, seed=0, chunk_size=3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nn_experiments.plots import illusion_figure, scatter_figure, table1_markdown, write_figures
+from ascent_fails.nn_experiments.plots import illusion_figure, scatter_figure, table1_markdown, write_figures
 
 
 def _row(method, forget_set, epoch, forget, val, cost, lr=None):

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from nn_experiments import run_command
-from nn_experiments.runner import validate_results
-from proofs_check.cli import main as cli_main
+from ascent_fails.nn_experiments import run_command
+from ascent_fails.nn_experiments.runner import validate_results
+from ascent_fails.proofs_check.cli import main as cli_main
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -59,7 +59,7 @@ def test_bad_flags_are_clean_errors(tmp_path, capsys, argv, word):
 
 
 def test_unknown_forget_set_is_rejected_before_any_training(tmp_path, capsys):
-    from proofs_check.cli import main
+    from ascent_fails.proofs_check.cli import main
 
     assert main(["nn", "run", "--out", str(tmp_path), "--forget-sets", "nope", "--no-progress"]) == 2
     assert "forget_sets ['nope'] are unknown" in capsys.readouterr().err
@@ -67,7 +67,7 @@ def test_unknown_forget_set_is_rejected_before_any_training(tmp_path, capsys):
 
 
 def test_missing_cifar_directory_is_a_clean_error(tmp_path, capsys):
-    from proofs_check.cli import main
+    from ascent_fails.proofs_check.cli import main
 
     code = main(["nn", "run", "--out", str(tmp_path / "o"), "--dataset", "cifar10", "--data-dir", str(tmp_path), "--no-progress"])
     assert code == 2

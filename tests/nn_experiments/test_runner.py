@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from nn_experiments import methods
-from nn_experiments.data import Dataset
-from nn_experiments.ensemble import TrainRecipe, margins, train_ensemble
-from nn_experiments.forget_sets import random_forget_set
-from nn_experiments.runner import ExperimentInputs, run_sweep, validate_results
-from nn_experiments.sweep import IllusionSpec, MethodGrid, Sweep
+from ascent_fails.nn_experiments import methods
+from ascent_fails.nn_experiments.data import Dataset
+from ascent_fails.nn_experiments.ensemble import TrainRecipe, margins, train_ensemble
+from ascent_fails.nn_experiments.forget_sets import random_forget_set
+from ascent_fails.nn_experiments.runner import ExperimentInputs, run_sweep, validate_results
+from ascent_fails.nn_experiments.sweep import IllusionSpec, MethodGrid, Sweep
 
 N_MODELS = 3
 RECIPE = TrainRecipe(epochs=3, batch_size=16)

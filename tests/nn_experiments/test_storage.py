@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-import nn_experiments.storage as storage
-from nn_experiments.ensemble import TrainRecipe, train_ensemble
-from nn_experiments.storage import EnsembleStore, array_fingerprint, atomic_torch_save, config_hash, load_checkpoint
+import ascent_fails.nn_experiments.storage as storage
+from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
+from ascent_fails.config_hash import array_fingerprint, config_hash
+from ascent_fails.nn_experiments.storage import EnsembleStore, atomic_torch_save, load_checkpoint
 
 RECIPE = TrainRecipe(epochs=2, batch_size=8)
 

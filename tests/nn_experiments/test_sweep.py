@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn_experiments.sweep import METHODS, MethodConfig, MethodGrid, Sweep, UnlearnOptions, default_sweep, load_sweep
+from ascent_fails.nn_experiments.sweep import METHODS, MethodConfig, MethodGrid, Sweep, UnlearnOptions, default_sweep, load_sweep
 
 learning_rates = st.floats(min_value=-6, max_value=0, allow_nan=False).map(lambda e: float(f"{10.0 ** e:.6g}"))
 epoch_sets = st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=4, unique=True)

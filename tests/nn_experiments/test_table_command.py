@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-import nn_experiments.runner as runner
-from nn_experiments import klom
-from nn_experiments.ensemble import TrainRecipe, margins
-from nn_experiments.forget_sets import random_forget_set
-from nn_experiments.oracles import EnsembleSettings, check_oracle, oracle_ensemble, pretrained_ensemble
-from nn_experiments.storage import EnsembleStore
-from nn_experiments.table_command import GROUPS, build_table, to_markdown
-from proofs_check import cli
+import ascent_fails.nn_experiments.runner as runner
+from ascent_fails.nn_experiments import klom
+from ascent_fails.nn_experiments.ensemble import TrainRecipe, margins
+from ascent_fails.nn_experiments.forget_sets import random_forget_set
+from ascent_fails.nn_experiments.oracles import EnsembleSettings, check_oracle, oracle_ensemble, pretrained_ensemble
+from ascent_fails.nn_experiments.storage import EnsembleStore
+from ascent_fails.nn_experiments.table_command import GROUPS, build_table, to_markdown
+from ascent_fails.proofs_check import cli
 
 SETTINGS = EnsembleSettings(arch="mlp", recipe=TrainRecipe(epochs=3, batch_size=32), n_models=3, seed=0)
 

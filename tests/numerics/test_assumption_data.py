@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
 
-from numerics.assumption_data import (
+from ascent_fails.numerics.assumption_data import (
     AssumptionDataConfig,
     AxisSpec,
     assumption_violations,
@@ -19,7 +19,7 @@ from numerics.assumption_data import (
     random_assumption_config,
     sample_weights,
 )
-from theory import closed_form
+from ascent_fails.theory import closed_form
 
 signs = st.sampled_from([-1, 1])
 axis_specs = st.builds(

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics import correlated_solvers as cs
+from ascent_fails.numerics import correlated_solvers as cs
 from tests.strategies import correlations, ridges, small_set_sizes
-from theory import correlated_model as cm
+from ascent_fails.theory import correlated_model as cm
 
 forget_fractions = st.floats(min_value=0.01, max_value=0.9, allow_nan=False)
 #: α log-uniform in [1e-4, 3]: crosses both the convergent and the divergent DA regimes

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, example, given, target
 from hypothesis import strategies as st
 
-from numerics.da_dynamics import axis_coefficient, axis_gradient, run_descent_ascent, stable_step_size
-from theory import closed_form
+from ascent_fails.numerics.da_dynamics import axis_coefficient, axis_gradient, run_descent_ascent, stable_step_size
+from ascent_fails.theory import closed_form
 
 
 @st.composite

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from numerics import iterated_da as runs
-from theory import iterated_da
-from theory.lambert import lambert_w
+from ascent_fails.numerics import iterated_da as runs
+from ascent_fails.theory import iterated_da
+from ascent_fails.theory.lambert import lambert_w
 
 shares = st.floats(min_value=0.02, max_value=1.0, allow_nan=False)
 axis_ridges = st.floats(min_value=math.log10(0.05), max_value=0.3).map(lambda e: 10.0**e)

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from numerics import correlated_solvers as cs
-from numerics import phase_diagram as pdg
-from theory import correlated_model as cm
+from ascent_fails.numerics import correlated_solvers as cs
+from ascent_fails.numerics import phase_diagram as pdg
+from ascent_fails.theory import correlated_model as cm
 
 SMALL = pdg.PhaseConfig(n_total=1e4, ridge=1e-2, group_size=100, forget_fractions=(0.1, 0.3), n_correlation=15,
                         n_forget_ratio=18)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from proofs_check import cli
+from ascent_fails.proofs_check import cli
 
 SMALL_ARGS = ["--n-correlation", "12", "--n-forget-ratio", "10", "--forget-fractions", "0.1", "0.25"]
 
@@ -15,7 +15,7 @@ SMALL_ARGS = ["--n-correlation", "12", "--n-forget-ratio", "10", "--forget-fract
 @pytest.fixture
 def phase_only_cli(monkeypatch):
     """The real CLI entry point, restricted to this command so the test does not depend on other commands."""
-    monkeypatch.setattr(cli, "COMMANDS", tuple(c for c in cli.COMMANDS if c[1] == "numerics.phase_figure"))
+    monkeypatch.setattr(cli, "COMMANDS", tuple(c for c in cli.COMMANDS if c[1] == "ascent_fails.numerics.phase_figure"))
     return cli.main
 
 

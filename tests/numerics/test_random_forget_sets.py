@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics import random_forget_sets as rfs
-from theory import random_sets
+from ascent_fails.numerics import random_forget_sets as rfs
+from ascent_fails.theory import random_sets
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from numerics import toy_figure
-from numerics import toy_landscape as tl
-from proofs_check import cli
+from ascent_fails.numerics import toy_figure
+from ascent_fails.numerics import toy_landscape as tl
+from ascent_fails.proofs_check import cli
 
 
 def _run(argv: list[str]) -> int:

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from numerics import toy_landscape as tl
+from ascent_fails.numerics import toy_landscape as tl
 
 #: preset names and θ in the region where the minima live
 variant_names = st.sampled_from(tuple(tl.VARIANTS))

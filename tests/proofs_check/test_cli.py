@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-from proofs_check.cli import COMMANDS, build_parser, main
+from ascent_fails.proofs_check.cli import COMMANDS, build_parser, main
 
 
 @pytest.mark.parametrize("words, module_name", [(w, m) for w, m, _ in COMMANDS])

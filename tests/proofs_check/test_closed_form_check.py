@@ -9,9 +9,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs_check.checks import closed_form as check
-from proofs_check.registry import EVIDENCE_KINDS
-from proofs_check.runner import run_result
+from ascent_fails.proofs_check.checks import closed_form as check
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS
+from ascent_fails.proofs_check.runner import run_result
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import pytest
 
-import proofs_check
-from theory import closed_form, lambert
+from ascent_fails import proofs_check
+from ascent_fails.theory import closed_form, lambert
 
 SECTION_5_1_1 = ("lemma2", "lemma3", "lemma4", "lemma5", "corollary1")
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
-from proofs_check.runner import run_result
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS, Evidence, ResultCheck, ResultReport, VerifyReport
+from ascent_fails.proofs_check.runner import run_result
 
 
 def _ok(kind, margin=1.0):

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-import proofs_check.runner
-from nn_experiments import run_command
-from proofs_check import reproduce
-from proofs_check.registry import Evidence, ResultReport, VerifyReport
+from ascent_fails.proofs_check import runner as proofs_runner
+from ascent_fails.nn_experiments import run_command
+from ascent_fails.proofs_check import reproduce
+from ascent_fails.proofs_check.registry import Evidence, ResultReport, VerifyReport
 
 FLOOR = {"forget": 0.6, "retain": 0.6, "validation": 0.6}
 
@@ -93,7 +93,7 @@ def fake_steps(monkeypatch, tmp_path):
         (out / "results.json").write_text("{}")
         return make_results(), {"table1": out / "table1.md"}
 
-    monkeypatch.setattr(proofs_check.runner, "run_all", run_all)
+    monkeypatch.setattr(proofs_runner, "run_all", run_all)
     monkeypatch.setattr(run_command, "run_from_args", run_from_args)
     monkeypatch.setattr(reproduce, "FIGURE_COMMANDS", (("figure", "nothing"),))
 

@@ -4,8 +4,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs_check.checks._shared import listed_failures_evidence, spot_recheck
-from proofs_check.registry import EVIDENCE_KINDS, result_check
+from ascent_fails.proofs_check.checks._shared import listed_failures_evidence, spot_recheck
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS, result_check
 
 
 def test_spot_recheck_takes_the_smallest_relative_margins_and_fails_below_the_slack():

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from proofs_check import run_all
-from proofs_check.cli import main
-from proofs_check.registry import EVIDENCE_KINDS
-from proofs_check.runner import registered_results
+from ascent_fails.proofs_check import run_all
+from ascent_fails.proofs_check.cli import main
+from ascent_fails.proofs_check.registry import EVIDENCE_KINDS
+from ascent_fails.proofs_check.runner import registered_results
 
 EXPECTED_IDS = [
     "lemma1", "lemma2", "lemma3", "lemma4", "lemma5", "corollary1", "iterated_da",
@@ -57,7 +57,7 @@ def test_cli_unknown_id_is_a_clean_error(capsys):
 
 def test_console_script_table():
     out = subprocess.run(
-        [sys.executable, "-m", "proofs_check.cli", "verify", "--brief", "--only", "lemma4"],
+        [sys.executable, "-m", "ascent_fails.proofs_check.cli", "verify", "--brief", "--only", "lemma4"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr

@@ -20,8 +20,8 @@ from hypothesis import assume, example, given, target
 from hypothesis import strategies as st
 
 from tests.strategies import ridges, set_sizes
-from theory import closed_form
-from theory.lambert import BRANCH_POINT
+from ascent_fails.theory import closed_form
+from ascent_fails.theory.lambert import BRANCH_POINT
 
 EPS = float(np.finfo(float).eps)
 K = 16

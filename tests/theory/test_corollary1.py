@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check.checks import corollary1 as corollary1_check
+from ascent_fails.proofs_check.checks import corollary1 as corollary1_check
 from tests.strategies import set_sizes
-from theory import closed_form, corollary1
+from ascent_fails.theory import closed_form, corollary1
 
 EPS = float(np.finfo(float).eps)
 RIDGES = np.logspace(-0.5, -300, 600)  # 300 decades

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given, target
 from hypothesis import strategies as st
 
-from numerics import correlated_solvers as cs
+from ascent_fails.numerics import correlated_solvers as cs
 from tests.strategies import correlations, ridges, set_sizes, small_set_sizes
-from theory import correlated_model as cm
+from ascent_fails.theory import correlated_model as cm
 
 #: |F|/|D| ∈ (0, 1), away from the ends where |R| or |F| vanish
 forget_fractions = st.floats(min_value=1e-3, max_value=1 - 1e-3, allow_nan=False)
@@ -230,7 +230,7 @@ def test_bad_point_is_rejected(eps, alpha, name):
 )
 def test_verify_checks_go_red_on_a_wrong_formula(monkeypatch, name, wrong, check):
     """The verify checks call the formulas through the module, so a perturbed formula is caught."""
-    from proofs_check.checks import correlated_model as checks
+    from ascent_fails.proofs_check.checks import correlated_model as checks
 
     assert getattr(checks, check)().passed
     monkeypatch.setattr(cm, name, wrong(getattr(cm, name)))

@@ -11,9 +11,9 @@ import sympy as sp
 from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
 
-from proofs_check.checks import distance_growth as lemma4_check
+from ascent_fails.proofs_check.checks import distance_growth as lemma4_check
 from tests.strategies import forget_ratios, ridges, set_sizes
-from theory import closed_form, distance_growth, lambert
+from ascent_fails.theory import closed_form, distance_growth, lambert
 
 EPS = float(np.finfo(float).eps)
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from proofs_check.checks import distance_unlearning as lemma5_check
+from ascent_fails.proofs_check.checks import distance_unlearning as lemma5_check
 from tests.strategies import ridges, set_sizes
-from theory import closed_form, distance_unlearning
+from ascent_fails.theory import closed_form, distance_unlearning
 
 EPS = float(np.finfo(float).eps)
 

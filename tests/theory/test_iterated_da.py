@@ -10,8 +10,8 @@ import sympy as sp
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from theory import iterated_da
-from theory.lambert import lambert_w
+from ascent_fails.theory import iterated_da
+from ascent_fails.theory.lambert import lambert_w
 
 #: a = |R_j|/|R| > 0 and b = |F_j|/|F| ≥ 0 (shares of an axis), λ > 0, the order of the two steps
 shares = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import example, given, target
 from hypothesis import strategies as st
 
-from theory.lambert import BRANCH_POINT, lambert_w, lambert_w_mp
+from ascent_fails.theory.lambert import BRANCH_POINT, lambert_w, lambert_w_mp
 
 EPS = float(np.finfo(float).eps)
 # ulps allowed, forward or backward: lambert_w snaps z up to 8 ulps below float(−1/e), itself ½ ulp below −1/e, to −1

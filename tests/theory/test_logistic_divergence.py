@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from proofs_check.checks import logistic_divergence as lemma3_check
+from ascent_fails.proofs_check.checks import logistic_divergence as lemma3_check
 from tests.strategies import ridges, set_sizes
-from theory import closed_form, lambert, logistic_divergence
+from ascent_fails.theory import closed_form, lambert, logistic_divergence
 
 EPS = float(np.finfo(float).eps)
 

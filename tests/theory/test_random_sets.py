@@ -11,7 +11,7 @@ from hypothesis import example, given, target
 from hypothesis import strategies as st
 
 from tests.strategies import small_set_sizes
-from theory import random_sets
+from ascent_fails.theory import random_sets
 
 #: Acc_T = p ∈ [0, 1] and t ∈ (0, 1]
 accuracies = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

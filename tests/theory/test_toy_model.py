@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics import toy_landscape as tl
-from proofs_check.checks import toy_trap
-from theory import toy_model as tm
+from ascent_fails.numerics import toy_landscape as tl
+from ascent_fails.proofs_check.checks import toy_trap
+from ascent_fails.theory import toy_model as tm
 
 variant_names = st.sampled_from(tuple(tl.VARIANTS))
 objectives = st.sampled_from(tl.OBJECTIVES)

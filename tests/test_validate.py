@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.validate import (
+from ascent_fails.validate import (
     require_choice,
     require_finite,
     require_in_range,

@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ascent_fails.cli_errors import name_flags
+
 # (command words, owning module, one-line help)
 COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("verify",), "ascent_fails.proofs_check.verify_command", "check every lemma and print one PASS/FAIL report"),
@@ -54,14 +56,30 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def flag_names(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict[str, str]:
+    """Map each option's ``dest`` (the library's parameter name) to the flag the user would type."""
+    words = _selected(argv) or ()
+    sub: argparse.ArgumentParser = parser
+    for word in words:
+        (choices,) = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        sub = choices.choices[word]
+    return {a.dest: max(a.option_strings, key=len) for a in sub._actions if a.option_strings and a.dest != "help"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
-        # bad parameters and missing data files are reported in the user's words, without a traceback
-        print(f"ascent-fails: error: {exc}", file=sys.stderr)
+    except ValueError as exc:
+        # bad parameters (UsageError included) in the user's words: flags, not the library's parameter names
+        print(f"ascent-fails: error: {name_flags(str(exc), flag_names(parser, argv))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # a file-system problem the commands did not foresee (disk full, a file vanished): no traceback either
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"ascent-fails: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ascent-fails: interrupted; finished work is saved and a rerun resumes it", file=sys.stderr)

@@ -8,6 +8,7 @@ folder of the same name (and uninstalling one would delete the other's files), s
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -55,8 +56,15 @@ def test_bare_names_are_not_importable_outside_the_checkout(tmp_path):
 
 @pytest.mark.slow
 def test_the_wheel_holds_only_the_ascent_fails_package(tmp_path):
+    # build from a copy of the tracked sources: an in-tree build would leave build/ in the checkout
+    source = tmp_path / "src"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    for name in filter(None, tracked.stdout.split("\0")):
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(REPO)], check=True, capture_output=True, text=True)
+                    str(tmp_path), str(source)], check=True, capture_output=True, text=True)
     (wheel,) = tmp_path.glob("ascent_fails-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     outside = [n for n in names if not (n.startswith("ascent_fails/") or ".dist-info/" in n)]

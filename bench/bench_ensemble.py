@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
-from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
+from ascent_fails.nn_experiments.recipe import TrainRecipe
+from ascent_fails.nn_experiments.training import train_ensemble
 from ascent_fails.nn_experiments.models import MLP_HIDDEN
 
 

@@ -1,4 +1,4 @@
-"""Data sets for the network experiments (EXPERIMENTS.md §3); nothing is ever downloaded.
+"""Data sets for the network experiments (docs/experiments.md#data-sets); nothing is ever downloaded.
 
 * ``"digits"``: scikit-learn's bundled ``load_digits`` (1,797 images of 8×8 pixels, 10 classes), split
   80/20 into train/validation, stratified by class, with ``random_state=seed``. Pixels (integers 0…16)
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ascent_fails.nn_experiments.names import DATASETS  # the names; each is loaded by load_dataset
 from ascent_fails.validate import require_choice, require_in_range, require_positive, require_positive_int
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "load_dataset",
 ]
 
-DATASETS = ("digits", "synthetic", "cifar10")
 CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 #: fraction of digits held out for validation
 DIGITS_VALIDATION_FRACTION = 0.2

@@ -1,7 +1,7 @@
 """Datamodels: a linear estimate of how each training point's presence moves each target's margin.
 
 Nobody ships the train×train datamodel (influence) matrix behind the paper's PC forget sets
-(EXPERIMENTS.md §4), so the suite estimates it (Ilyas et al. 2022, "Datamodels"): train M models, model m
+(docs/experiments.md#datamodels), so the suite estimates it (Ilyas et al. 2022, "Datamodels"): train M models, model m
 on a random subset S_m ⊂ D that holds each training point independently with probability p =
 ``subset_fraction`` (inclusion mask x_m ∈ {0, 1}^n), record every model's margin y_{m,i} on every training
 point i, and fit per target i
@@ -67,8 +67,8 @@ class DatamodelConfig:
 
     n_models: int = 4000            # M subset models (> n_train for digits, so λ = 0 would be well posed)
     subset_fraction: float = 0.5    # p: each training point is in each model's subset with probability p
-    arch: str = "mlp"               # ensemble architecture (models.ARCHITECTURES)
-    recipe: Any = None              # ensemble.TrainRecipe; None = TrainRecipe(**DATAMODEL_RECIPE_FIELDS)
+    arch: str = "mlp"               # ensemble architecture (names.ARCHITECTURES)
+    recipe: Any = None              # recipe.TrainRecipe; None = TrainRecipe(**DATAMODEL_RECIPE_FIELDS)
     ridge: float = 1e-2             # λ of the closed-form ridge regression (0 = least squares)
     chunk_size: int = 500           # models trained (and cached) together
     seed: int = 0                   # root of the mask seeds and of the models' seeds
@@ -79,14 +79,14 @@ class DatamodelConfig:
         require_nonnegative("ridge", self.ridge, symbol="λ")
         require_positive_int("chunk_size", self.chunk_size)
         require_positive_int("seed", self.seed, minimum=0)
-        from ascent_fails.nn_experiments.ensemble import TrainRecipe
-        from ascent_fails.nn_experiments.models import ARCHITECTURES
+        from ascent_fails.nn_experiments.recipe import TrainRecipe
+        from ascent_fails.nn_experiments.names import ARCHITECTURES
 
         require_choice("arch", self.arch, ARCHITECTURES)
         if self.recipe is None:
             object.__setattr__(self, "recipe", TrainRecipe(**DATAMODEL_RECIPE_FIELDS))
         if not isinstance(self.recipe, TrainRecipe):
-            raise ValueError(f"recipe={self.recipe!r} must be an ensemble.TrainRecipe (or None for the default)")
+            raise ValueError(f"recipe={self.recipe!r} must be a recipe.TrainRecipe (or None for the default)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,17 +214,19 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
     """Train ``config.n_models`` subset models on ``dataset`` (a :class:`nn_experiments.data.Dataset`) and fit Θ.
 
     Chunk c's masks come from ``subset_masks(..., seed=derive_seed(config.seed, "datamodel-masks", c))`` and
-    model m (global index) is trained with ``ensemble.model_seeds(config.seed, m)``, so a resumed run trains
+    model m (global index) is trained with ``seeds.model_seeds(config.seed, m)``, so a resumed run trains
     exactly the models an uninterrupted one would. With ``cache_dir``, chunks and the final matrix are cached
     under ``cache_dir/datamodels-<hash of config and data>/``. Θ has n_train² entries (8n² bytes), so this
     is meant for data sets of at most ``MAX_TRAIN_POINTS`` points (digits, synthetic, a CIFAR-10 subset).
     """
     import torch
 
-    from ascent_fails.nn_experiments.ensemble import derive_seed, train_ensemble
-    from ascent_fails.nn_experiments.ensemble import margins as ensemble_margins
+    from ascent_fails.nn_experiments.margins import margins as ensemble_margins
+    from ascent_fails.nn_experiments.seeds import derive_seed
+    from ascent_fails.nn_experiments.training import train_ensemble
     from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
     from ascent_fails.config_hash import array_fingerprint, config_hash
+    from ascent_fails.progress import stage
 
     x, y = dataset.train_x, dataset.train_y
     n_train = int(y.shape[0])
@@ -249,25 +251,34 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
 
     inputs, labels = torch.as_tensor(np.array(x)), torch.as_tensor(np.array(y))
     all_masks, all_margins, seconds = [], [], 0.0
-    for chunk, start in enumerate(range(0, config.n_models, config.chunk_size)):
-        count = min(config.chunk_size, config.n_models - start)
-        chunk_file = folder / f"chunk-{chunk:05d}.npz" if folder is not None else None
-        if chunk_file is not None and chunk_file.is_file():
-            with np.load(chunk_file) as stored:
-                all_masks.append(stored["masks"])
-                all_margins.append(stored["margins"])
-            continue
-        masks = subset_masks(n_train, count, config.subset_fraction, derive_seed(config.seed, "datamodel-masks", chunk))
-        started = time.perf_counter()
-        trained = train_ensemble(config.arch, inputs, labels, config.recipe, n_models=count, seed=config.seed,
-                                 num_classes=dataset.num_classes, masks=torch.from_numpy(masks), device=device,
-                                 first_model=start, progress=progress)
-        chunk_margins = ensemble_margins(trained.ensemble, inputs, labels).numpy().astype(np.float32)  # [count, n]
-        seconds += time.perf_counter() - started
-        if chunk_file is not None:
-            save(chunk_file, masks=masks, margins=chunk_margins)
-        all_masks.append(masks)
-        all_margins.append(chunk_margins)
+    starts = range(0, config.n_models, config.chunk_size)
+    chunk_files = [folder / f"chunk-{chunk:05d}.npz" if folder is not None else None for chunk in range(len(starts))]
+    cached = sum(min(config.chunk_size, config.n_models - start)
+                 for start, path in zip(starts, chunk_files) if path is not None and path.is_file())
+    # one progress stage for all M models (a header and a summary line in a log), not one per chunk
+    title = (f"train {config.n_models - cached} datamodel models ({config.arch}, {config.recipe.epochs} epochs), each "
+             f"on a random {config.subset_fraction:.0%} of {dataset.name}")
+    with stage(title, total=config.n_models, unit="model", initial=cached, enabled=progress) as bar:
+        for chunk, (start, chunk_file) in enumerate(zip(starts, chunk_files)):
+            count = min(config.chunk_size, config.n_models - start)
+            if chunk_file is not None and chunk_file.is_file():
+                with np.load(chunk_file) as stored:
+                    all_masks.append(stored["masks"])
+                    all_margins.append(stored["margins"])
+                continue
+            masks = subset_masks(n_train, count, config.subset_fraction,
+                                 derive_seed(config.seed, "datamodel-masks", chunk))
+            started = time.perf_counter()
+            trained = train_ensemble(config.arch, inputs, labels, config.recipe, n_models=count, seed=config.seed,
+                                     num_classes=dataset.num_classes, masks=torch.from_numpy(masks), device=device,
+                                     first_model=start, progress=False)
+            chunk_margins = ensemble_margins(trained.ensemble, inputs, labels).numpy().astype(np.float32)  # [count, n]
+            seconds += time.perf_counter() - started
+            if chunk_file is not None:
+                save(chunk_file, masks=masks, margins=chunk_margins)
+            all_masks.append(masks)
+            all_margins.append(chunk_margins)
+            bar.update(count)
     matrix, intercepts = fit_datamodels(np.concatenate(all_masks), np.concatenate(all_margins), config.ridge)
     if final is not None:
         save(final, matrix=matrix, intercepts=intercepts)

@@ -1,4 +1,4 @@
-"""Forget sets F ⊂ D (EXPERIMENTS.md §4): random sets, principal-component sets, sets read from a file.
+"""Forget sets F ⊂ D (docs/experiments.md#forget-sets): random sets, principal-component sets, sets read from a file.
 
 * random: the reference recipe ``np.random.seed(s); sort(choice(n, k, replace=False))``, reproduced with a
   private ``np.random.RandomState(s)`` (the same stream) so that the global numpy state is left alone;

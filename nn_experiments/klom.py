@@ -5,7 +5,7 @@ Table 1 and Figures 1-3, 6, 7) compares an unlearned ensemble with an ensemble o
 retrained without the forget set F) point by point. For an evaluation point x the margins of the N
 models of each ensemble are two samples a (oracle) and b (unlearned); KLoM(x) is a histogram estimate
 of a KL divergence between their distributions, in nats. The semantics below follow
-EXPERIMENTS.md §1 (the reference pipeline, "data-unlearning-bench") exactly:
+docs/experiments.md#klom (the reference pipeline, "data-unlearning-bench") exactly:
 
 1. clip a and b to ``clip`` = [−100, 100];
 2. lo = min(min a, min b), hi = max(max a, max b); if lo ≥ hi then hi = lo + 1 (the range is per point);
@@ -25,19 +25,22 @@ EXPERIMENTS.md §1 (the reference pipeline, "data-unlearning-bench") exactly:
 Direction: ``"oracle_unlearned"`` (default, the reference pipeline) is KL(P_oracle ‖ P_unlearned), i.e.
 a = oracle margins; ``"unlearned_oracle"`` is KL(P_unlearned ‖ P_oracle), the direction of the older
 Attribute-to-Delete code (whose binning also differed slightly; only the direction is offered here).
-Every report should print which one it used (:class:`KlomSummary` records it).
+Every report prints which one it used
+(:class:`~ascent_fails.nn_experiments.klom_groups.KlomSummary` records it).
 
-Reporting (EXPERIMENTS.md §1): the 95th percentile (linear interpolation) of KLoM over a group of
-points: the forget set, the retain set, the validation set. KLoM has a finite-N floor: two
-independent ensembles drawn from the same distribution do not give 0 (:func:`finite_n_floor`).
+Reported per group of points (the forget, retain and validation sets) as a 95th percentile:
+:mod:`~ascent_fails.nn_experiments.klom_groups`. Its finite-N floor (two independent ensembles from one
+distribution do not give 0): :mod:`~ascent_fails.nn_experiments.noise_floor`.
 
 :func:`klom` is vectorised over chunks of points: per-point float64 edges, the right-sided bin index
 read off arithmetically and made exact where a sample lies near an edge (see ``_bin_counts``), one
 ``bincount`` per ensemble and chunk; a point's value does not depend on the other points of its chunk.
-:func:`klom_reference` is the plain per-point loop with ``np.digitize`` and ``scipy.stats.entropy``,
-kept for the tests and the benchmark (``bench/bench_klom.py``: about 0.1 s for N = 100 × P = 60,000).
+Its slow reference, the plain per-point loop with ``np.digitize`` and ``scipy.stats.entropy``, is
+:mod:`~ascent_fails.nn_experiments.klom_reference`, kept for the tests and the benchmark
+(``bench/bench_klom.py``: about 0.1 s for N = 100 × P = 60,000).
 
 >>> import numpy as np
+>>> from ascent_fails.nn_experiments.klom_reference import klom_reference
 >>> rng = np.random.default_rng(0)
 >>> oracle, unlearned = rng.normal(size=(100, 5)), rng.normal(size=(100, 5))
 >>> bool(np.allclose(klom(oracle, unlearned), klom_reference(oracle, unlearned), rtol=1e-12, atol=1e-12))
@@ -48,26 +51,17 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
-from ascent_fails.validate import require_choice, require_finite, require_in_range, require_positive, require_positive_int
+from ascent_fails.nn_experiments.names import KLOM_DIRECTIONS
+from ascent_fails.validate import require_choice, require_in_range, require_positive, require_positive_int
 
-__all__ = [
-    "DIRECTIONS",
-    "klom",
-    "klom_reference",
-    "klom_percentile",
-    "GroupKlom",
-    "KlomSummary",
-    "group_summary",
-    "finite_n_floor",
-]
+__all__ = ["DIRECTIONS", "klom", "validated_inputs"]
 
 #: "oracle_unlearned" = KL(P_oracle ‖ P_unlearned) (reference pipeline); "unlearned_oracle" = the reverse
-DIRECTIONS = ("oracle_unlearned", "unlearned_oracle")
+DIRECTIONS = KLOM_DIRECTIONS
 
 # Points are processed in chunks of columns: the ~10 elementwise passes over a chunk's work buffers
 # ([N_oracle + N_unlearned, chunk] float64, 1.6 MB at N = 100) then run from cache, and the per-chunk
@@ -91,8 +85,12 @@ def _as_margins(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def _validate(oracle_margins: Any, unlearned_margins: Any, bins: int, eps: float, clip: tuple[float, float],
-              direction: str) -> tuple[np.ndarray, np.ndarray, int, float, tuple[float, float]]:
+def validated_inputs(oracle_margins: Any, unlearned_margins: Any, bins: int, eps: float, clip: tuple[float, float],
+                     direction: str) -> tuple[np.ndarray, np.ndarray, int, float, tuple[float, float]]:
+    """The arguments of :func:`klom`, checked once: (oracle [N_o, P], unlearned [N_u, P] float64, bins, eps, clip).
+
+    A ``ValueError`` names the first bad argument.
+    """
     oracle = _as_margins("oracle_margins", oracle_margins)
     unlearned = _as_margins("unlearned_margins", unlearned_margins)
     if oracle.shape[1] != unlearned.shape[1]:
@@ -271,7 +269,7 @@ def klom(oracle_margins: Any, unlearned_margins: Any, *, bins: int = 20, eps: fl
     >>> round(float(klom(oracle, unlearned)[0]), 4), round(float(np.log(1 / 1e-5)), 4)
     (11.5129, 11.5129)
     """
-    oracle, unlearned, bins, eps, (clip_lo, clip_hi) = _validate(
+    oracle, unlearned, bins, eps, (clip_lo, clip_hi) = validated_inputs(
         oracle_margins, unlearned_margins, bins, eps, clip, direction)
     n_oracle, n_points = oracle.shape
     work = _work_buffers(n_oracle + unlearned.shape[0], min(_CHUNK_POINTS, n_points))
@@ -285,159 +283,3 @@ def klom(oracle_margins: Any, unlearned_margins: Any, *, bins: int = 20, eps: fl
         else:
             result[start:stop] = _kl_from_counts(counts_b, counts_a, eps)
     return result
-
-
-def klom_reference(oracle_margins: Any, unlearned_margins: Any, *, bins: int = 20, eps: float = 1e-5,
-                   clip: tuple[float, float] = (-100.0, 100.0), direction: str = "oracle_unlearned") -> np.ndarray:
-    """The same quantity as :func:`klom`, by a plain loop over points (slow; for tests and benchmarks)."""
-    from scipy.stats import entropy
-
-    oracle, unlearned, bins, eps, clip = _validate(oracle_margins, unlearned_margins, bins, eps, clip, direction)
-    values = np.empty(oracle.shape[1])
-    for point in range(oracle.shape[1]):
-        a = np.clip(oracle[:, point], *clip)
-        b = np.clip(unlearned[:, point], *clip)
-        lo, hi = min(a.min(), b.min()), max(a.max(), b.max())
-        if lo >= hi:
-            hi = lo + 1.0
-        edges = np.linspace(lo, hi, bins + 1)
-        counts_a = np.bincount(np.digitize(a, edges), minlength=bins + 2)[1:bins + 1]
-        counts_b = np.bincount(np.digitize(b, edges), minlength=bins + 2)[1:bins + 1]
-        if direction == "unlearned_oracle":
-            counts_a, counts_b = counts_b, counts_a
-        p = counts_a / counts_a.sum() if counts_a.sum() > 0 else np.zeros(bins)
-        q = counts_b / counts_b.sum() if counts_b.sum() > 0 else np.zeros(bins)
-        q = np.where(p > 0, np.maximum(q, eps), q)
-        values[point] = entropy(p, q) if p.sum() > 0 else 0.0
-    return values
-
-
-def klom_percentile(values: Any, q: float = 95.0) -> float:
-    """The q-th percentile (linear interpolation, numpy's default) of per-point KLoM values.
-
-    >>> klom_percentile([0.0, 1.0, 2.0, 3.0, 4.0], q=95)
-    3.8
-    """
-    arr = np.asarray(values, dtype=np.float64).ravel()
-    if arr.size == 0:
-        raise ValueError("values is empty; the percentile of KLoM needs at least one point")
-    require_finite("values", arr)  # not "≥ 0": a KL of nearly equal histograms may round to −1e−17
-    q = require_in_range("q", q, 0.0, 100.0, closed=(True, True))
-    return float(np.percentile(arr, q))
-
-
-@dataclass(frozen=True)
-class GroupKlom:
-    """The q-th percentile of KLoM over one group of points, with a bootstrap interval over models."""
-
-    group: str          # "forget", "retain", "validation", ...
-    n_points: int       # number of evaluation points in the group
-    value: float        # q-th percentile of KLoM on the full ensembles (nats)
-    ci_low: float       # lower end of the bootstrap percentile interval (NaN when n_bootstrap = 0)
-    ci_high: float      # upper end
-
-
-@dataclass(frozen=True)
-class KlomSummary:
-    """Per-group KLoM percentiles of one (oracle, unlearned) comparison, with its settings."""
-
-    groups: tuple[GroupKlom, ...]
-    q: float                    # percentile reported (95 in the paper)
-    direction: str              # "oracle_unlearned" = KL(P_oracle ‖ P_unlearned)
-    n_oracle: int               # N of the oracle ensemble
-    n_unlearned: int            # N of the unlearned ensemble
-    n_bootstrap: int            # B model resamples behind the interval (0: no interval)
-    confidence: float           # coverage of the bootstrap percentile interval
-    seed: int                   # seed of the model resampling
-    bins: int
-    eps: float
-    clip: tuple[float, float]
-
-    def __post_init__(self) -> None:
-        require_choice("direction", self.direction, DIRECTIONS)
-        names = [g.group for g in self.groups]
-        if len(set(names)) != len(names):
-            raise ValueError(f"groups has repeated names {names}")
-
-    def __getitem__(self, group: str) -> GroupKlom:
-        for entry in self.groups:
-            if entry.group == group:
-                return entry
-        raise KeyError(f"no group {group!r}; groups are {[g.group for g in self.groups]}")
-
-
-def group_summary(oracle_margins: Any, unlearned_margins: Any, groups: Mapping[str, Any], *, q: float = 95.0,
-                  n_bootstrap: int = 200, confidence: float = 0.95, seed: int = 0, bins: int = 20,
-                  eps: float = 1e-5, clip: tuple[float, float] = (-100.0, 100.0),
-                  direction: str = "oracle_unlearned") -> KlomSummary:
-    """q-th percentile of KLoM per group of points, e.g. {"forget": F, "retain": R, "validation": V}.
-
-    ``groups`` maps a name to column indices of the margin matrices. The interval resamples the N models
-    of *both* ensembles with replacement (``n_bootstrap`` times, ``np.random.default_rng(seed)``) and
-    takes the central ``confidence`` percentile interval of the group's q-th percentile. Resampling
-    duplicates models, which shrinks the number of distinct samples and raises KLoM's finite-N floor, so
-    the interval describes the spread due to the particular models drawn and sits above the point value;
-    it is not a bias-corrected interval.
-
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(1)
-    >>> o, u = rng.normal(size=(50, 30)), rng.normal(size=(50, 30))
-    >>> s = group_summary(o, u, {"forget": range(10), "retain": range(10, 30)}, n_bootstrap=20)
-    >>> s["forget"].n_points, s.direction
-    (10, 'oracle_unlearned')
-    """
-    oracle, unlearned, bins, eps, clip = _validate(oracle_margins, unlearned_margins, bins, eps, clip, direction)
-    n_bootstrap = require_positive_int("n_bootstrap", n_bootstrap, minimum=0)
-    confidence = require_in_range("confidence", confidence, 0.0, 1.0)
-    seed = require_positive_int("seed", seed, minimum=0)
-    q = require_in_range("q", q, 0.0, 100.0, closed=(True, True))
-    if not groups:
-        raise ValueError("groups is empty; give at least one named set of point indices")
-    index_sets = {}
-    for name, indices in groups.items():
-        idx = np.asarray(list(indices) if not hasattr(indices, "__array__") else indices)
-        if idx.size == 0 or idx.ndim != 1 or idx.dtype.kind not in "iu":
-            raise ValueError(f"groups[{name!r}] must be a non-empty 1-D array of integer point indices")
-        out = idx[(idx < 0) | (idx >= oracle.shape[1])]
-        if out.size:
-            raise ValueError(f"groups[{name!r}] has indices outside [0, {oracle.shape[1]}): {out[:10].tolist()}")
-        index_sets[name] = idx
-    kw = dict(bins=bins, eps=eps, clip=clip, direction=direction)
-    full = klom(oracle, unlearned, **kw)
-    rng = np.random.default_rng(seed)
-    boot = {name: np.empty(n_bootstrap) for name in index_sets}
-    for b in range(n_bootstrap):
-        values = klom(oracle[rng.integers(0, oracle.shape[0], oracle.shape[0])],
-                      unlearned[rng.integers(0, unlearned.shape[0], unlearned.shape[0])], **kw)
-        for name, idx in index_sets.items():
-            boot[name][b] = np.percentile(values[idx], q)
-    tail = 100 * (1 - confidence) / 2
-    entries = tuple(
-        GroupKlom(group=name, n_points=int(idx.size), value=float(np.percentile(full[idx], q)),
-                  ci_low=float(np.percentile(boot[name], tail)) if n_bootstrap else float("nan"),
-                  ci_high=float(np.percentile(boot[name], 100 - tail)) if n_bootstrap else float("nan"))
-        for name, idx in index_sets.items())
-    return KlomSummary(groups=entries, q=q, direction=direction, n_oracle=oracle.shape[0],
-                       n_unlearned=unlearned.shape[0], n_bootstrap=n_bootstrap, confidence=confidence,
-                       seed=seed, bins=bins, eps=eps, clip=clip)
-
-
-def finite_n_floor(n_models: int, *, n_points: int = 10_000, q: float = 95.0, seed: int = 0, bins: int = 20,
-                   eps: float = 1e-5) -> float:
-    """q-th percentile of KLoM between two independent N-model ensembles from the *same* distribution.
-
-    Both ensembles' margins are i.i.d. standard normal at each of ``n_points`` points, so the true KL is
-    0 and the result is pure finite-N estimation noise: the floor below which no method can be judged.
-    EXPERIMENTS.md §1 quotes about 0.66 at N = 100, 1.7 at N = 50, 0.28 at N = 200 (95th percentile).
-    KLoM is invariant under a common increasing affine map of both ensembles (edges move with the data),
-    so the normal's mean and scale do not matter.
-
-    >>> 0.4 < finite_n_floor(100, n_points=2000) < 1.0
-    True
-    """
-    n_models = require_positive_int("n_models", n_models, symbol="N")
-    n_points = require_positive_int("n_points", n_points)
-    rng = np.random.default_rng(require_positive_int("seed", seed, minimum=0))
-    oracle = rng.standard_normal((n_models, n_points))
-    other = rng.standard_normal((n_models, n_points))
-    return klom_percentile(klom(oracle, other, bins=bins, eps=eps), q)

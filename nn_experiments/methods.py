@@ -1,4 +1,4 @@
-"""Unlearning methods, applied to all N pretrained models at once through the ensemble engine (spec §5).
+"""Unlearning methods, applied to all N pretrained models at once through the ensemble engine (docs/experiments.md#unlearning-methods).
 
 Every method is one loop, :func:`ascent_descent`, with different passes, losses and starting points. With
 F the forget set, R the retain set (train minus F), η the learning rate and ℓ the cross-entropy, epoch
@@ -30,12 +30,13 @@ The shuffling order and the noise of the noisy method come from generators seede
 shuffling, momentum, weight decay and the train/eval mode of the model during unlearning are explicit
 :class:`~nn_experiments.sweep.UnlearnOptions` whose defaults are the reference's.
 
-**Cost relative to retraining** (spec §5): per-example gradient evaluations of the unlearning run (per
+**Cost relative to retraining** (docs/experiments.md#cost-relative-to-retraining): per-example gradient evaluations of the unlearning run (per
 model: Σ over steps of the batch size; teacher forward passes are not gradient evaluations) divided by
 those of training one oracle, ``recipe.epochs × |R|``.
 
 >>> import torch
->>> from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
+>>> from ascent_fails.nn_experiments.recipe import TrainRecipe
+>>> from ascent_fails.nn_experiments.training import train_ensemble
 >>> x, y = torch.randn(40, 64), torch.arange(40) % 4
 >>> pre = train_ensemble("mlp", x, y, TrainRecipe(epochs=2, batch_size=8), n_models=2, seed=0,
 ...                      num_classes=4, progress=False).ensemble
@@ -56,7 +57,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ascent_fails.nn_experiments.ensemble import Ensemble, LossFn, as_tensor, cross_entropy_loss, make_optimizer, sgd_pass
+from ascent_fails.nn_experiments.ensemble import Ensemble, as_tensor
+from ascent_fails.nn_experiments.optimizer import make_optimizer
+from ascent_fails.nn_experiments.sgd_pass import LossFn, cross_entropy_loss, sgd_pass
 from ascent_fails.nn_experiments.sweep import MethodConfig, UnlearnOptions
 from ascent_fails.validate import require_nonnegative, require_positive_int
 

@@ -23,7 +23,7 @@ Architectures (``ARCHITECTURES``):
 * ``"mlp"``: flatten → linear(d, 128) → ReLU → linear(128, C); 64-128-10 on 8×8 digits.
 * ``"cnn"``: conv-bn-relu(C_in → 16, k3) → maxpool 2 → conv-bn-relu(16 → 32, k3) → flatten → linear(·, C);
   small enough for 8×8×1 digits on a CPU.
-* ``"resnet9"`` (EXPERIMENTS.md §3, the CIFAR speed-run family as in the reference's ``construct_rn9``):
+* ``"resnet9"`` (docs/experiments.md#models-and-training-recipes, the CIFAR speed-run family as in the reference's ``construct_rn9``):
   conv-bn-relu 64 → 128 (k5, s2) → residual(128) → 256 + maxpool 2 → residual(256) → 128 (k3, no padding)
   → global max pool → linear without bias → × 0.2.
 
@@ -45,6 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ascent_fails.nn_experiments.names import ARCHITECTURES  # the names; each is built below
 from ascent_fails.validate import require_choice, require_positive_int
 
 __all__ = [
@@ -61,7 +62,6 @@ __all__ = [
     "resolve_device",
 ]
 
-ARCHITECTURES: tuple[str, ...] = ("mlp", "cnn", "resnet9")
 # input shape per sample when the caller does not give one (digits 8×8 flattened / as an image; CIFAR-10)
 DEFAULT_INPUT_SHAPES: dict[str, tuple[int, ...]] = {"mlp": (64,), "cnn": (1, 8, 8), "resnet9": (3, 32, 32)}
 MLP_HIDDEN = 128  # 64-128-10: the hidden width of the digits MLP
@@ -288,7 +288,7 @@ class Residual(EnsembleModule):
 
 
 class EnsembleResNet9(EnsembleModule):
-    """The reference ResNet-9 (``construct_rn9``), EXPERIMENTS.md §3."""
+    """The reference ResNet-9 (``construct_rn9``), docs/experiments.md#models-and-training-recipes."""
 
     def __init__(self, n_models: int, input_shape: tuple[int, ...], num_classes: int) -> None:
         super().__init__(n_models)

@@ -1,4 +1,4 @@
-"""Pretrained and oracle ensembles (EXPERIMENTS.md §2), their cached margins, and the oracle sanity check.
+"""Pretrained and oracle ensembles (docs/experiments.md#ensembles), their cached margins, and the oracle sanity check.
 
 * pretrained: N models trained on the full training set D;
 * oracle for a forget set F: N models trained from scratch on the retain set R = D \\ F with the same recipe
@@ -8,7 +8,7 @@
 Everything goes through ``storage.EnsembleStore``, so a rerun (or ``ascent-fails nn run`` after ``nn table``)
 reuses the models and margins.
 
-The oracle check (EXPERIMENTS.md §2: a past bug in the reference had oracles that did not leave F out; the spec
+The oracle check (docs/experiments.md#oracle-check: a past bug in the reference had oracles that did not leave F out; the spec
 asks only that the oracles' forget-set margins look like validation margins, the statistic below is this
 suite's construction, not the paper's). An oracle has never seen F, so on F it should behave as on validation
 points, whereas the pretrained models trained on F. For a point i
@@ -38,8 +38,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ascent_fails.nn_experiments.ensemble import DIGITS_RECIPE, TrainRecipe, derive_seed
-from ascent_fails.nn_experiments.models import ARCHITECTURES, resolve_device
+from ascent_fails.nn_experiments.recipe import DIGITS_RECIPE, TrainRecipe
+from ascent_fails.nn_experiments.seeds import derive_seed
+from ascent_fails.nn_experiments.models import resolve_device
+from ascent_fails.nn_experiments.names import ARCHITECTURES
 from ascent_fails.config_hash import array_fingerprint
 from ascent_fails.nn_experiments.storage import CachedEnsemble, EnsembleStore
 from ascent_fails.validate import require_choice, require_positive, require_positive_int
@@ -61,7 +63,7 @@ __all__ = [
 class EnsembleSettings:
     """How the pretrained and oracle ensembles of one experiment are trained."""
 
-    arch: str = "mlp"  # models.ARCHITECTURES
+    arch: str = "mlp"  # names.ARCHITECTURES
     recipe: TrainRecipe = DIGITS_RECIPE  # training recipe of every model (pretrained and oracles alike)
     n_models: int = 100  # N per ensemble (the paper: 100)
     seed: int = 0  # base seed; every ensemble's seed is derived from it
@@ -127,7 +129,7 @@ def pretrained_ensemble(
     cached = store.ensemble(
         settings.arch, dataset.train_x, dataset.train_y, settings.recipe,
         n_models=settings.n_models, seed=derive_seed(settings.seed, "pretrained"), num_classes=dataset.num_classes,
-        device=settings.device, chunk_size=settings.chunk_size, label=f"pretrained {dataset.name}", progress=progress,
+        device=settings.device, chunk_size=settings.chunk_size, label=f"pretrained on all of {dataset.name}", progress=progress,
     )  # fmt: skip
     return EnsembleMargins(cached, _margins(store, cached, dataset))
 
@@ -156,11 +158,13 @@ def oracle_ensemble(
     keep[indices] = False
     masks = np.broadcast_to(keep, (settings.n_models, keep.size))  # every oracle trains on R
     seed = oracle_seed(settings.seed, indices, replicate)
+    label = f"oracles for {dataset.name} without forget set {name}"
+    label += f", independent replicate {replicate}" if replicate else ""
     cached = store.ensemble(
         settings.arch, dataset.train_x, dataset.train_y, settings.recipe,
         n_models=settings.n_models, seed=seed, num_classes=dataset.num_classes, masks=np.ascontiguousarray(masks),
         device=settings.device, chunk_size=settings.chunk_size,
-        label=f"oracle {dataset.name} without {name} (replicate {replicate})", progress=progress,
+        label=label, progress=progress,
     )  # fmt: skip
     return EnsembleMargins(cached, _margins(store, cached, dataset))
 

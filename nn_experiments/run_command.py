@@ -1,67 +1,246 @@
 """``ascent-fails nn run``: the unlearning sweep scored with KLoM, its figures and the Table 1 analogue.
 
-Writes into ``--out``: ``results.json`` (schema in :mod:`nn_experiments.runner`), ``scatter_forget_vs_validation.png``
-(Fig. 1/3/6), ``scatter_forget_vs_retain.png`` (Fig. 7), ``illusion.png`` (Fig. 2), ``table1.md`` (Table 1), the
-finished units under ``units/`` (a rerun resumes from them) and, unless ``--cache-dir`` says otherwise, the
-trained ensembles under ``cache/``.
+Writes into ``--out``: ``results.json`` (schema in :mod:`~ascent_fails.nn_experiments.runner`),
+``scatter_forget_vs_validation.png`` (Fig. 1/3/6), ``scatter_forget_vs_retain.png`` (Fig. 7), ``illusion.png``
+(Fig. 2), ``table1.md`` (Table 1), the finished units under ``units/`` (a rerun resumes from them) and, unless
+``--cache-dir`` says otherwise, the trained ensembles under ``cache/``.
 
-Protocols. ``--full`` is the paper's: the grids of ``default_sweep.toml`` (GA 7 lr × 5 snapshots, GDA and SCRUB
-4 lr × 2 ascent epochs × 2 forget batches × 3 snapshots, plus the baselines) on all nine forget sets, N = 100,
-datamodels from 4,000 subset models. The default is the *quick* protocol, scaled down to run in minutes on a
-2-core CPU (see ``QUICK``): same N, same nine forget sets, same datamodels, the paper's GA grid and its GDA/SCRUB
-lr grid, but one value of the two secondary GDA/SCRUB axes and one lr per baseline.
+Protocols (docs/experiments.md). The default is the *quick* protocol, ``quick_sweep.toml``: the paper's
+setting scaled down to run in minutes on a 2-core CPU (same N, same nine forget sets, same datamodels, the
+paper's GA grid and its GDA/SCRUB learning rates, but one value of the two secondary GDA/SCRUB axes and one
+learning rate per baseline). ``--full`` is the paper's, ``default_sweep.toml``: GA 7 lr × 5 snapshots, GDA
+and SCRUB 4 lr × 2 ascent epochs × 2 forget batches × 3 snapshots, plus the baselines, N = 100, datamodels
+from 4,000 subset models. ``--sweep FILE`` runs a sweep of your own.
+
+The library entry point is :func:`run` (or :func:`plan_run` then :func:`execute`): :func:`plan_run` checks
+everything that can be checked without training (the sweep file, the forget-set files against the data's
+size, the data directory, the output directory) and raises
+:class:`~ascent_fails.cli_errors.UsageError` naming the flag and the file.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import os
+import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["configure_parser", "add_sweep_arguments", "build_sweep", "run_from_args", "main", "QUICK"]
+from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS, KLOM_DIRECTIONS, METHODS
 
-#: what the quick protocol changes from the full one (every other setting is the full protocol's)
-QUICK: dict[str, Any] = {
-    "gda_scrub_axes": {"ascent_epochs": (5,), "forget_batch_size": (64,)},  # of (3, 5) × (32, 64)
-    "baseline_lrs": {"finetune": (1e-2,), "rewind": (5e-2,), "noisy": (1e-2,)},
-    # the datamodel estimate is NOT scaled down: with 1,000 subset models the PC sets came out no harder than
-    # random ones (pretrained forget KLoM of pc1_top_10 0.88, at the floor), with 4,000 they are clearly harder
-    # (9.66); the 4,000 models cost about 70 s more
-    "datamodel_models": 4000,
-}
+__all__ = ["RunRequest", "RunPlan", "plan_run", "execute", "run", "request_from_args", "add_sweep_arguments",
+           "configure_parser", "main"]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What ``nn run`` is asked to do: its flags as data (``None`` = the sweep's or the library's default)."""
+
+    protocol: str = "quick"  # "quick" (quick_sweep.toml) or "full" (default_sweep.toml); unused with sweep_file
+    sweep_file: str | Path | None = None  # a sweep TOML of one's own instead of a packaged protocol
+    dataset: str | None = None  # overrides the sweep's data set (names.DATASETS)
+    data_dir: str | Path | None = None  # CIFAR-10 directory (cifar-10-batches-py or its parent)
+    n_models: int | None = None  # N models per ensemble (the sweep's: 100)
+    methods: tuple[str, ...] | None = None  # run only these methods' grids
+    forget_sets: tuple[str, ...] | None = None  # run only these forget sets (default sets or file stems)
+    forget_set_files: tuple[str | Path, ...] = ()  # extra forget sets from index files (.npy or text)
+    device: str = "cpu"  # "cpu" or "cuda"
+    arch: str | None = None  # None: the MLP on CPU for digits/synthetic, ResNet-9 on CUDA or for CIFAR-10
+    datamodel_models: int | None = None  # M subset models of the datamodel matrix (runner.DataSettings: 4,000)
+    floor_per_set: bool = False  # measure the noise floor on every forget set, not only the first
+    klom_direction: str | None = None  # overrides the sweep's (names.KLOM_DIRECTIONS)
+    cache_dir: str | Path | None = None  # trained-ensemble cache; None: OUT/cache
+    threads: int | None = None  # torch CPU threads; None: torch's own choice on this machine (threads.py)
+    progress: bool = True  # stage headers and bars (a bar on a terminal, one line per stage in a log)
+
+
+@dataclass(frozen=True, eq=False)
+class RunPlan:
+    """A checked :class:`RunRequest`: the sweep, the data and the directories, ready to train."""
+
+    request: RunRequest
+    out: Path  # writable output directory (created)
+    cache_dir: Path  # writable cache directory (created)
+    sweep: Any  # sweep.Sweep, narrowed by the request
+    protocol: str  # "quick", "full" or "sweep file <path>" (recorded in results.json)
+    settings: Any  # runner.DataSettings
+    dataset: Any  # data.Dataset, loaded (no training has happened)
+    arch: str
+    extra_sets: tuple[Any, ...] = field(default=())  # forget_sets.ForgetSet read from forget_set_files
+
+
+def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
+    """Check ``request`` completely (no training) and return the plan; raises ``UsageError`` naming the flag.
+
+    Order: the flags' values, the sweep file (parsed and every grid point validated), the device, the data
+    (loaded: seconds), the forget-set files against the data's size, the forget-set names, then the output
+    and cache directories (created and write-probed).
+    """
+    from ascent_fails.cli_errors import UsageError, output_dir
+    from ascent_fails.nn_experiments import preflight
+    from ascent_fails.nn_experiments.runner import DataSettings, model_plan
+    from ascent_fails.nn_experiments.sweep import packaged_sweep
+    from ascent_fails.nn_experiments.threads import machine_threads
+
+    machine_threads()  # read torch's own choice before anything sets it
+    preflight.threads(request.threads)
+    if request.sweep_file is not None:
+        sweep = preflight.sweep_file(request.sweep_file)
+        protocol = f"sweep file {Path(request.sweep_file)}"
+    else:
+        sweep = packaged_sweep(request.protocol)
+        protocol = request.protocol
+    preflight.methods(request.methods, [g.method for g in sweep.methods])
+    sweep = sweep.narrow(methods=request.methods, forget_sets=request.forget_sets, n_models=request.n_models,
+                         dataset=request.dataset)
+    changes: dict[str, Any] = {}
+    if request.floor_per_set:
+        changes["floor_per_set"] = True
+    if request.klom_direction is not None:
+        changes["klom_direction"] = request.klom_direction
+    sweep = replace(sweep, **changes) if changes else sweep
+    if request.data_dir is not None and sweep.dataset != "cifar10":
+        raise UsageError("--data-dir", f"only CIFAR-10 is read from a directory, and the data set is {sweep.dataset!r}; "
+                                       "add --dataset cifar10 or leave out --data-dir")
+    optional = {"datamodel_models": request.datamodel_models} if request.datamodel_models is not None else {}
+    settings = DataSettings(dataset=sweep.dataset, data_dir=None if request.data_dir is None else str(request.data_dir),
+                            device=request.device, arch=request.arch, n_models=sweep.n_models, seed=sweep.seed,
+                            forget_set_files=tuple(str(f) for f in request.forget_set_files), **optional)
+    _, arch, recipe = model_plan(settings)  # a bad --device or --arch fails here
+    preflight.rewind_epochs(sweep, recipe, "--sweep" if request.sweep_file is not None else None, request.sweep_file)
+    dataset = preflight.data(settings)
+    extra_sets = preflight.forget_set_files(request.forget_set_files, dataset.n_train, data_name=f"{dataset.name}")
+    preflight.forget_set_names(sweep.forget_sets, sweep.dataset, dataset.n_train, extra_sets)
+    preflight.output_location("--out", out)
+    if request.cache_dir is not None:
+        preflight.output_location("--cache-dir", request.cache_dir)
+    target = output_dir("--out", out)
+    cache = output_dir("--cache-dir", request.cache_dir) if request.cache_dir is not None else output_dir("--out", target / "cache")
+    return RunPlan(request=request, out=target, cache_dir=cache, sweep=sweep, protocol=protocol, settings=settings,
+                   dataset=dataset, arch=arch, extra_sets=extra_sets)
+
+
+def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Train (or load) the ensembles of ``plan``, run (or resume) its sweep, write results.json, figures, table."""
+    from ascent_fails.atomic_io import atomic_write_json
+    from ascent_fails.nn_experiments.plots import write_figures
+    from ascent_fails.nn_experiments.runner import prepare_inputs, run_sweep
+    from ascent_fails.nn_experiments.threads import machine_threads, use_threads
+    from ascent_fails.progress import stage
+
+    progress = plan.request.progress
+    threads = use_threads(plan.request.threads)
+    busy = _busy_machine_note(threads)
+    if busy and progress:
+        print(busy, file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    inputs = prepare_inputs(plan.settings, plan.cache_dir, progress=progress, dataset=plan.dataset)
+    prepared = time.perf_counter()
+    results = run_sweep(plan.sweep, inputs, plan.out, progress=progress)
+    results["protocol"] = plan.protocol
+    # data, datamodels and forget sets (this session; 0-ish when cached), then everything after them
+    results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
+                              threads=threads, threads_machine_default=machine_threads())
+    with stage("figures (Fig. 1-3, 6-7) and the Table 1 analogue", unit="file", enabled=progress) as bar:
+        files = write_figures(results, plan.out)
+        bar.update(len(files))
+    atomic_write_json(plan.out / "results.json", results)
+    return results, files
+
+
+def _busy_machine_note(threads: int) -> str:
+    """A hint when several torch threads meet a machine already busy with other jobs, else ``""``.
+
+    torch's threads wait for each other at every small matrix product of the ensemble; when another job holds
+    a core they wait much longer. Measured on a 2-core machine running one other CPU-bound job: the smallest
+    ``nn run`` took 102 s with 2 threads and 7.5 s with ``--threads 1`` (5.5 s and 5.8 s on the idle machine).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on every platform
+        return ""
+    if threads > 1 and load >= cores:  # the cores are already busy (a lagging 1-minute average: no finer test)
+        return (f"note: load average {load:.1f} on {cores} CPUs: with {threads} torch threads, training can run many "
+                f"times slower while other jobs hold the cores; --threads 1 is then faster")
+    return ""
+
+
+def run(out: str | Path, request: RunRequest = RunRequest()) -> tuple[dict[str, Any], dict[str, Path]]:
+    """``nn run`` as a function: check ``request``, then run it into ``out``; returns (results, written files).
+
+    >>> run("/tmp/x", RunRequest(n_models=1))  # checked before anything is trained
+    Traceback (most recent call last):
+    ...
+    ValueError: n_models=1 must be an integer >= 2 (N)
+    """
+    return execute(plan_run(out, request))
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared by ``nn run`` and ``reproduce`` (everything but ``--out``)."""
-    from_methods = ("ga", "gda", "scrub", "do_nothing", "finetune", "rewind", "noisy")  # = sweep.METHODS, kept light
-    parser.add_argument("--dataset", choices=("digits", "synthetic", "cifar10"), default=None, help="data set (default: the sweep's, digits)")
-    parser.add_argument("--data-dir", default=None, help="CIFAR-10 directory holding the cifar-10-batches-py files")
-    parser.add_argument("--n-models", type=int, default=None, help="N models per ensemble (default 100)")
-    parser.add_argument("--methods", nargs="+", metavar="METHOD", default=None, help=f"run only these methods: {', '.join(from_methods)}")
-    parser.add_argument("--forget-sets", nargs="+", metavar="NAME", default=None, help="run only these forget sets (names as in results.json)")
-    parser.add_argument("--forget-set-file", nargs="+", default=(), metavar="PATH", help="extra forget sets from index files (.npy or text)")
+    protocol = parser.add_mutually_exclusive_group()
+    protocol.add_argument("--full", action="store_true",
+                          help="the paper's full protocol, default_sweep.toml (default: the quick protocol, see below)")
+    protocol.add_argument("--sweep", type=Path, default=None, metavar="FILE",
+                          help="a sweep TOML file of your own (layout: the packaged default_sweep.toml)")
+    parser.add_argument("--dataset", choices=DATASETS, default=None, help="data set (default: the sweep's, digits)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="CIFAR-10 directory holding the cifar-10-batches-py files (with --dataset cifar10)")
+    parser.add_argument("--n-models", type=int, default=None, metavar="N", help="N models per ensemble (default 100)")
+    parser.add_argument("--methods", nargs="+", metavar="METHOD", default=None,
+                        help=f"run only these methods: {', '.join(METHODS)}")
+    parser.add_argument("--forget-sets", nargs="+", metavar="NAME", default=None,
+                        help="run only these forget sets (names as in results.json, or the stem of a --forget-set-file)")
+    parser.add_argument("--forget-set-file", nargs="+", default=(), metavar="PATH",
+                        help="extra forget sets from index files (.npy, or text: integers, # comments)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (ResNet-9 on 32x32x3 inputs on CUDA)")
-    parser.add_argument("--arch", choices=("mlp", "cnn", "resnet9"), default=None, help="override the architecture")
-    parser.add_argument("--sweep", type=Path, default=None, help="a sweep TOML file (default: the packaged default_sweep.toml)")
-    parser.add_argument("--full", action="store_true", help="the paper's full protocol (default: the quick protocol, see --help)")
-    parser.add_argument("--datamodel-models", type=int, default=None, help="M subset models for the datamodel matrix")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default=None, help="override the architecture")
+    parser.add_argument("--datamodel-models", type=int, default=None, metavar="M",
+                        help="M subset models for the datamodel matrix (default 4000)")
     parser.add_argument("--floor-per-set", action="store_true", help="measure the noise floor on every forget set")
-    parser.add_argument("--klom-direction", choices=("oracle_unlearned", "unlearned_oracle"), default=None, help="KL direction")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="trained-ensemble cache (default: OUT/cache)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (default 1: the ensemble's small matrix products run slower with "
-                             "intra-op threads on a small shared CPU; measured here under contention: 0.5 ms vs 23 ms for one small step)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS, default=None, help="KL direction (default: the sweep's)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="trained-ensemble cache (default: OUT/cache)")
+    parser.add_argument("--threads", type=int, default=None, metavar="T",
+                        help="torch CPU threads (default: torch's own choice on this machine, normally its physical "
+                             "cores or $OMP_NUM_THREADS). Use 1 when other jobs keep the cores busy: on a 2-core machine "
+                             "running one other job, the smallest run took 102 s with 2 threads, 7.5 s with 1")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress output (by default: a bar per stage on a terminal, a line per stage in a log)")
+
+
+def request_from_args(args: argparse.Namespace) -> RunRequest:
+    """The :class:`RunRequest` of parsed ``nn run`` (or ``reproduce``) flags."""
+    return RunRequest(
+        protocol="full" if args.full else "quick",
+        sweep_file=args.sweep,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        n_models=args.n_models,
+        methods=None if args.methods is None else tuple(args.methods),
+        forget_sets=None if args.forget_sets is None else tuple(args.forget_sets),
+        forget_set_files=tuple(args.forget_set_file),
+        device=args.device,
+        arch=args.arch,
+        datamodel_models=args.datamodel_models,
+        floor_per_set=args.floor_per_set,
+        klom_direction=args.klom_direction,
+        cache_dir=args.cache_dir,
+        threads=args.threads,
+        progress=not args.no_progress,
+    )
 
 
 EPILOG = (
     "Writes results.json, scatter_forget_vs_validation.png (Fig. 1/3/6), scatter_forget_vs_retain.png (Fig. 7), "
     "illusion.png (Fig. 2) and table1.md (Table 1) into --out; finished runs are kept under OUT/units and a rerun "
-    "resumes. Default: the QUICK protocol (N=100, nine forget sets, the paper's GA grid and GDA/SCRUB learning "
-    "rates, but ascent_epochs=5 and forget batch 64 only, and one lr per fine-tune/rewind/noisy baseline); "
-    "--full runs the paper's grids (GDA/SCRUB 4 lr x 2 ascent epochs x 2 forget batches, 3/2/4 baseline runs)."
+    "resumes. Default: the quick protocol, quick_sweep.toml (N=100, nine forget sets, the paper's GA grid and GDA/SCRUB "
+    "learning rates, but ascent_epochs=5 and forget batch 64 only, and one lr per fine-tune/rewind/noisy baseline); "
+    "--full runs the paper's grids, default_sweep.toml (GDA/SCRUB 4 lr x 2 ascent epochs x 2 forget batches, "
+    "3/2/4 baseline runs). Definitions: docs/experiments.md."
 )
 
 
@@ -71,83 +250,15 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_sweep_arguments(parser)
 
 
-def build_sweep(args: argparse.Namespace) -> Any:
-    """The sweep the flags describe: a TOML file or the default, quick unless ``--full``, then narrowed."""
-    from dataclasses import replace
-
-    from ascent_fails.nn_experiments.sweep import MethodGrid, default_sweep, load_sweep
-
-    sweep = load_sweep(args.sweep) if args.sweep is not None else default_sweep()
-    if not args.full and args.sweep is None:
-        grids = []
-        for grid in sweep.methods:
-            axes = dict(grid.axes)
-            if grid.method in ("gda", "scrub"):
-                axes.update(QUICK["gda_scrub_axes"])
-            if grid.method in QUICK["baseline_lrs"]:
-                axes["lr"] = QUICK["baseline_lrs"][grid.method]
-            grids.append(MethodGrid(grid.method, grid.snapshot_epochs, tuple(axes.items())))
-        sweep = replace(sweep, methods=tuple(grids))
-    sweep = sweep.narrow(methods=args.methods, forget_sets=args.forget_sets, n_models=args.n_models, dataset=args.dataset)
-    changes: dict[str, Any] = {}
-    if args.floor_per_set:
-        changes["floor_per_set"] = True
-    if args.klom_direction is not None:
-        changes["klom_direction"] = args.klom_direction
-    return replace(sweep, **changes) if changes else sweep
-
-
-def _check_forget_set_names(names: Sequence[str], dataset: str, files: Sequence[str]) -> None:
-    """Reject unknown forget-set names before minutes of datamodel and ensemble training."""
-    from ascent_fails.nn_experiments.forget_sets import default_forget_set_names
-
-    known = set(default_forget_set_names(dataset)) | {Path(f).stem for f in files}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"forget_sets {unknown} are unknown; choose from {sorted(known)}")
-
-
-def run_from_args(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Run (or resume) the sweep of ``args`` into ``out``; returns (results, figure and table paths)."""
-    from ascent_fails.nn_experiments.plots import write_figures
-    from ascent_fails.nn_experiments.runner import DataSettings, prepare_inputs, run_sweep
-
-    import torch
-
-    from ascent_fails.validate import require_positive_int
-
-    torch.set_num_threads(require_positive_int("threads", args.threads))
-    sweep = build_sweep(args)
-    _check_forget_set_names(sweep.forget_sets, sweep.dataset, args.forget_set_file)
-    datamodel_models = args.datamodel_models or QUICK["datamodel_models"]
-    settings = DataSettings(dataset=sweep.dataset, data_dir=args.data_dir, device=args.device, arch=args.arch,
-                            n_models=sweep.n_models, seed=sweep.seed, datamodel_models=datamodel_models,
-                            forget_set_files=tuple(args.forget_set_file))
-    out.mkdir(parents=True, exist_ok=True)
-    progress = not args.no_progress
-    started = time.perf_counter()
-    inputs = prepare_inputs(settings, args.cache_dir or out / "cache", progress=progress)
-    prepared = time.perf_counter()
-    results = run_sweep(sweep, inputs, out, progress=progress)
-    results["protocol"] = "full" if args.full else ("sweep file" if args.sweep else "quick")
-    # data, datamodels and forget sets (this session; 0-ish when cached), then everything after them
-    results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
-                              threads=args.threads)
-    files = write_figures(results, out)
-    from ascent_fails.atomic_io import atomic_write_json
-
-    atomic_write_json(out / "results.json", results)
-    return results, files
-
-
 def main(args: argparse.Namespace) -> int:
-    results, files = run_from_args(args, args.out)
+    results, files = run(args.out, request_from_args(args))
     k, floor = results["klom"], results["floor"]
-    print(f"{results['dataset']} ({results['arch']}, N={results['n_models']}, {results['protocol']} protocol): "
-          f"{len(results['runs'])} configurations on {len(results['forget_sets'])} forget sets; KLoM {k['direction']} "
-          f"(95th pct); noise floor forget/retain/validation {floor['forget']:.2f}/{floor['retain']:.2f}/{floor['validation']:.2f}")
+    print(f"{results['dataset']} ({results['arch']}, N={results['n_models']}, protocol: {results['protocol']}, "
+          f"{results['timings']['threads']} torch thread{'' if results['timings']['threads'] == 1 else 's'}): {len(results['runs'])} configurations on "
+          f"{len(results['forget_sets'])} forget sets; KLoM {k['direction']} (95th pct); noise floor "
+          f"forget/retain/validation {floor['forget']:.2f}/{floor['retain']:.2f}/{floor['validation']:.2f}")
     print(Path(files["table1"]).read_text())
-    for name, path in files.items():
+    for path in files.values():
         print(f"  wrote {path}")
-    print(f"  wrote {args.out / 'results.json'}")
+    print(f"  wrote {Path(args.out) / 'results.json'}")
     return 0

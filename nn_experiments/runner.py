@@ -1,4 +1,4 @@
-"""The resumable sweep runner behind ``ascent-fails nn run`` (spec §2, §5, §6).
+"""The resumable sweep runner behind ``ascent-fails nn run`` (docs/experiments.md#overview).
 
 For every forget set F: the oracle ensemble's margins are computed once; every run of every method grid is
 applied to the N pretrained models (:func:`nn_experiments.methods.unlearn`) and every snapshot is scored
@@ -6,8 +6,14 @@ against the oracles with KLoM (95th percentile over the forget, retain and valid
 cost relative to retraining. A *unit* (one run on one forget set, all its snapshots) is written to
 ``DIR/units/<fingerprint>/<forget set>/<run key>.json`` atomically (temp file + ``os.replace``) the moment it
 finishes; a rerun skips every unit whose file exists, so an interrupted sweep continues where it stopped.
-The fingerprint hashes everything that changes the numbers (data set, architecture, recipe, N, options,
-KLoM settings, seed), so units of another configuration are never mixed in.
+The fingerprint (:func:`ascent_fails.config_hash.config_hash`) hashes everything that changes the numbers
+(data set, architecture, recipe, N, options, KLoM settings, seed), so units of another configuration are
+never mixed in.
+
+Progress is reported stage by stage (:func:`ascent_fails.progress.stage`): a header line saying what is
+trained or computed and how many, then a bar on a terminal, or one summary line with the count and the time
+in a log. The stages of a sweep: the oracle ensembles of the forget sets that still have work, the pretrained
+ensemble, the unlearning runs, then the noise floor and the oracle checks.
 
 ``results.json`` (written last, atomically) follows the schema::
 
@@ -19,14 +25,13 @@ KLoM settings, seed), so units of another configuration are never mixed in.
      "illusion": {"forget_set", "runs": [same rows, GA after every epoch]},
      ... extra keys: "sweep", "recipe", "arch", "seeds", "provenance", "timings", "oracle_check"}
 
-``floor`` is the noise floor: KLoM of an independent oracle ensemble against the oracle ensemble (spec §1),
+``floor`` is the noise floor: KLoM of an independent oracle ensemble against the oracle ensemble (docs/experiments.md#noise-floor),
 measured on the first forget set (``floor_forget_sets``), or on every set with ``Sweep.floor_per_set`` (then
 the top-level value is the median over sets, and each set carries its own ``floor``; otherwise ``null``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +41,10 @@ from typing import Any
 
 import numpy as np
 
+from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS, GROUPS
 from ascent_fails.nn_experiments.sweep import MethodConfig, Sweep
+from ascent_fails.config_hash import array_fingerprint, config_hash
+from ascent_fails.progress import stage
 from ascent_fails.provenance import provenance
 
 __all__ = [
@@ -47,10 +55,11 @@ __all__ = [
     "run_sweep",
     "validate_results",
     "DataSettings",
+    "load_data",
+    "model_plan",
     "prepare_inputs",
 ]
 
-GROUPS: tuple[str, ...] = ("forget", "retain", "validation")
 RESULTS_FILE = "results.json"
 
 
@@ -85,7 +94,7 @@ class ExperimentInputs:
 
     dataset: Any  # nn_experiments.data.Dataset
     arch: str  # architecture of every ensemble
-    recipe: Any  # nn_experiments.ensemble.TrainRecipe of pretraining and of every oracle
+    recipe: Any  # nn_experiments.recipe.TrainRecipe of pretraining and of every oracle
     forget_sets: tuple[Any, ...]  # nn_experiments.forget_sets.ForgetSet, in report order
     pretrained: Callable[[], Any]  # () -> Ensemble of N models trained on the full training set
     checkpoint: Callable[[int], Any]  # epoch -> Ensemble after that many pretraining epochs
@@ -110,11 +119,10 @@ def score_margins(
 
     ``oracle_margins``, ``margins`` are ``[N, P]``; ``correct`` is ``[N, P]`` bool (argmax = label).
     """
-    from ascent_fails.nn_experiments import klom
+    from ascent_fails.nn_experiments.klom_groups import klom_by_group
 
-    values = klom.klom(oracle_margins, margins, bins=bins, eps=eps, direction=direction)  # [P]
     return (
-        {g: klom.klom_percentile(values[idx], 95.0) for g, idx in groups.items()},
+        klom_by_group(oracle_margins, margins, groups, bins=bins, eps=eps, direction=direction),
         {g: float(correct[:, idx].mean()) for g, idx in groups.items()},
     )
 
@@ -123,7 +131,7 @@ def _evaluate(ensemble: Any, points: EvaluationPoints, batch_size: int = 2048) -
     """(margins [N, P] float64, correct [N, P] bool) from one forward pass (eval mode)."""
     import torch
 
-    from ascent_fails.nn_experiments.ensemble import margins_from_logits
+    from ascent_fails.nn_experiments.margins import margins_from_logits
 
     logits = ensemble.logits(points.x, batch_size)  # [N, P, C]
     labels = torch.as_tensor(points.y, dtype=torch.long, device=logits.device)
@@ -149,11 +157,11 @@ def _fingerprint(sweep: Sweep, inputs: ExperimentInputs) -> str:
         "seed": sweep.seed,
         "ensemble_seed": inputs.extra.get("ensemble_seed"),
     }
-    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return config_hash(what)[:16]
 
 
 def _run_seed(sweep: Sweep, forget_set: str, key: str) -> int:
-    from ascent_fails.nn_experiments.ensemble import derive_seed
+    from ascent_fails.nn_experiments.seeds import derive_seed
 
     return derive_seed(sweep.seed, "unlearn", forget_set, key) % (2**31)
 
@@ -181,8 +189,6 @@ def run_sweep(
     ``stop_after`` stops after that many *newly computed* units (a controlled interruption, used by the
     resume test) and returns ``{}`` without writing results.json. Returns the results dict otherwise.
     """
-    from tqdm.auto import tqdm
-
     from ascent_fails.nn_experiments.methods import cost_relative_to_retraining, unlearn
     from ascent_fails.atomic_io import atomic_write_json
 
@@ -219,7 +225,7 @@ def run_sweep(
 
     def set_dir(fs: Any) -> Path:
         # the indices' hash is part of the folder: a PC set recomputed from another datamodel is another set
-        return unit_root / f"{fs.name}-{hashlib.sha256(np.asarray(fs.indices, dtype=np.int64).tobytes()).hexdigest()[:8]}"
+        return unit_root / f"{fs.name}-{array_fingerprint(np.asarray(fs.indices, dtype=np.int64))[:8]}"
 
     def unit_path(fs: Any, run: MethodConfig, tag: str) -> Path:
         return set_dir(fs) / f"{tag}-{run.key()}.json"
@@ -248,49 +254,70 @@ def run_sweep(
         return state.floor
 
     todo = [u for u in units if not unit_path(*u).exists()]
+    if stop_after is not None:
+        todo = todo[:stop_after]
+    n_models, arch = sweep.n_models, inputs.arch
+
+    # oracles first, as a stage of their own: N models retrained without F, for every set that has work left
+    waiting = [name for name in states if any(fs.name == name for fs, _, _ in todo)]
+    if waiting:
+        title = f"oracle ensembles: {n_models} {arch} models retrained without each of {len(waiting)} forget set(s)"
+        with stage(title, total=len(waiting), unit="forget set", enabled=progress) as bar:
+            for name in waiting:
+                oracle_state(states[name])
+                bar.update(1)
+        with stage(f"pretrained ensemble: {n_models} {arch} models on all {inputs.dataset.n_train} training points",
+                   total=1, unit="ensemble", enabled=progress) as bar:
+            pretrained()
+            bar.update(1)
+
+    methods_run = sorted({run.method for _, run, _ in units})
+    title = (f"unlearning: {len(units)} runs ({', '.join(methods_run)}) on {len(chosen)} forget set(s), "
+             f"each scored with KLoM against the oracles")
     computed = 0
-    bar = tqdm(total=len(units), initial=len(units) - len(todo), desc="nn run", unit="run", disable=not progress)
-    for fs, run, tag in todo:
-        if stop_after is not None and computed >= stop_after:
-            bar.close()
-            return {}
-        state = oracle_state(states[fs.name])
-        bar.set_postfix_str(f"{fs.name} {run.method}", refresh=False)
-        unit_start = time.perf_counter()
-        rows: list[dict[str, Any]] = []
-        retain_size = int(len(state.groups["retain"]))
+    with stage(title, total=len(units), unit="run", enabled=progress, initial=len(units) - len(todo)) as bar:
+        current = None
+        for fs, run, tag in todo:
+            if fs.name != current and progress:
+                current = fs.name
+                bar.note(f"{fs.name} (|F| = {fs.size}, {fs.kind}): {sum(u[0].name == fs.name for u in todo)} run(s)")
+            state = oracle_state(states[fs.name])
+            unit_start = time.perf_counter()
+            rows: list[dict[str, Any]] = []
+            retain_size = int(len(state.groups["retain"]))
 
-        def on_snapshot(epoch: int, ensemble: Any, evaluations: int) -> None:
-            margins, correct = _evaluate(ensemble, points)
-            klom_p95, accuracy = score_margins(state.oracle_margins, margins, correct, state.groups, **kl)
-            rows.append({
-                "method": run.method,
-                "forget_set": fs.name,
-                "hparams": run.hparams(),
-                "epoch": epoch,
-                "klom_p95": klom_p95,
-                "accuracy": accuracy,
-                "cost": cost_relative_to_retraining(evaluations, retain_size=retain_size, oracle_epochs=inputs.recipe.epochs),
-                "gradient_evaluations": evaluations,
-                "seconds": time.perf_counter() - unit_start,
-            })
+            def on_snapshot(epoch: int, ensemble: Any, evaluations: int) -> None:
+                margins, correct = _evaluate(ensemble, points)
+                klom_p95, accuracy = score_margins(state.oracle_margins, margins, correct, state.groups, **kl)
+                rows.append({
+                    "method": run.method,
+                    "forget_set": fs.name,
+                    "hparams": run.hparams(),
+                    "epoch": epoch,
+                    "klom_p95": klom_p95,
+                    "accuracy": accuracy,
+                    "cost": cost_relative_to_retraining(evaluations, retain_size=retain_size, oracle_epochs=inputs.recipe.epochs),
+                    "gradient_evaluations": evaluations,
+                    "seconds": time.perf_counter() - unit_start,
+                })
 
-        seed = _run_seed(sweep, fs.name, run.key())
-        unlearn(
-            pretrained(),
-            inputs.dataset.train_x,
-            inputs.dataset.train_y,
-            fs.indices,
-            run,
-            options=sweep.options,
-            checkpoints={run.rewind_epoch: inputs.checkpoint(run.rewind_epoch)} if run.method == "rewind" and run.rewind_epoch else None,
-            seed=seed,
-            on_snapshot=on_snapshot,
-        )
-        atomic_write_json(unit_path(fs, run, tag), {"config": asdict(run), "seed": seed, "rows": rows})
-        computed += 1
-        bar.update(1)
-    bar.close()
+            seed = _run_seed(sweep, fs.name, run.key())
+            unlearn(
+                pretrained(),
+                inputs.dataset.train_x,
+                inputs.dataset.train_y,
+                fs.indices,
+                run,
+                options=sweep.options,
+                checkpoints={run.rewind_epoch: inputs.checkpoint(run.rewind_epoch)} if run.method == "rewind" and run.rewind_epoch else None,
+                seed=seed,
+                on_snapshot=on_snapshot,
+            )
+            atomic_write_json(unit_path(fs, run, tag), {"config": asdict(run), "seed": seed, "rows": rows})
+            computed += 1
+            bar.update(1)
+    if stop_after is not None and any(not unit_path(*u).exists() for u in units):
+        return {}  # the controlled interruption: some units are left for the next session
 
     # assemble results.json from the unit files (those just computed and those of earlier sessions)
     runs, illusion_rows = [], []
@@ -298,8 +325,14 @@ def run_sweep(
         rows = json.loads(unit_path(fs, run, tag).read_text())["rows"]
         (illusion_rows if tag == "illusion" else runs).extend(rows)
     floor_sets = list(states) if sweep.floor_per_set else [chosen[0].name]
-    floors = {name: floor_of(states[name]) for name in floor_sets}
-    checks = {name: dict(inputs.oracle_check(name)) for name in states} if inputs.oracle_check is not None else {}
+    title = (f"noise floor: a second, independent oracle ensemble ({n_models} models) on {', '.join(floor_sets)}"
+             + ("; oracle leave-out checks" if inputs.oracle_check is not None else ""))
+    with stage(title, total=len(floor_sets), unit="forget set", enabled=progress) as bar:
+        floors = {}
+        for name in floor_sets:
+            floors[name] = floor_of(states[name])
+            bar.update(1)
+        checks = {name: dict(inputs.oracle_check(name)) for name in states} if inputs.oracle_check is not None else {}
     results = {
         "dataset": inputs.dataset.name,
         "n_models": sweep.n_models,
@@ -370,25 +403,58 @@ class DataSettings:
     arch: str | None = None  # None: "mlp" on CPU for digits/synthetic, "resnet9" on CUDA or for CIFAR-10
     n_models: int = 100  # N of the pretrained, oracle and independent-oracle ensembles
     seed: int = 0  # base seed of the ensembles and of the data split
-    datamodel_models: int = 4000  # M subset models behind the datamodel matrix (PC forget sets)
+    # M subset models behind the datamodel matrix (PC forget sets); not scaled down by the quick protocol: with
+    # 1,000 models the PC sets of the digits came out no harder than random ones (pretrained forget KLoM of
+    # pc1_top_10 0.88, at the floor), with 4,000 they are clearly harder (9.66), for about 70 s more
+    datamodel_models: int = 4000
     forget_set_files: tuple[str, ...] = ()  # extra forget sets read from index files
 
     def __post_init__(self) -> None:
         from ascent_fails.validate import require_choice, require_positive_int
 
-        from ascent_fails.nn_experiments.sweep import DATASETS
-
         require_choice("dataset", self.dataset, DATASETS)
         if self.arch is not None:
-            require_choice("arch", self.arch, ("mlp", "cnn", "resnet9"))
+            require_choice("arch", self.arch, ARCHITECTURES)
         require_positive_int("n_models", self.n_models, minimum=2, symbol="N")
         require_positive_int("seed", self.seed, minimum=0)
         require_positive_int("datamodel_models", self.datamodel_models, minimum=2, symbol="M")
         object.__setattr__(self, "forget_set_files", tuple(str(f) for f in self.forget_set_files))
 
 
-def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: bool = True) -> ExperimentInputs:
+def model_plan(settings: DataSettings) -> tuple[Any, str, Any]:
+    """(torch device, architecture, training recipe) of every ensemble of ``settings``; nothing is loaded.
+
+    The architecture is ``settings.arch``, else ResNet-9 on CUDA or for CIFAR-10 and the MLP otherwise.
+    """
+    from dataclasses import replace
+
+    from ascent_fails.nn_experiments.models import resolve_device
+    from ascent_fails.nn_experiments.recipe import DIGITS_RECIPE, RESNET9_RECIPE
+
+    device = resolve_device(settings.device)
+    arch = settings.arch or ("resnet9" if device.type == "cuda" or settings.dataset == "cifar10" else "mlp")
+    if arch == "resnet9":
+        recipe = RESNET9_RECIPE if settings.dataset == "cifar10" else replace(RESNET9_RECIPE, batch_size=128, lr=0.1)
+    else:
+        recipe = DIGITS_RECIPE
+    return device, arch, recipe
+
+
+def load_data(settings: DataSettings) -> Any:
+    """The data set of ``settings`` (``data.Dataset``): the digits are upsampled to 32×32×3 on CUDA."""
+    from ascent_fails.nn_experiments import data as data_mod
+    from ascent_fails.nn_experiments.models import resolve_device
+
+    upsample = settings.dataset == "digits" and resolve_device(settings.device).type == "cuda"
+    return data_mod.load_dataset(settings.dataset, data_dir=settings.data_dir, seed=settings.seed, upsample_32=upsample)
+
+
+def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: bool = True,
+                   dataset: Any = None) -> ExperimentInputs:
     """Data, forget sets (the nine defaults from an estimated datamodel matrix, plus files) and lazy ensembles.
+
+    ``dataset`` is ``load_data(settings)`` when the caller has it already (the command line loads the data
+    before any training, to check the forget-set files against its size).
 
     On CUDA the digits are upsampled to 32×32×3 (a stand-in with CIFAR-10's input shape, named as such) and
     ResNet-9 is trained with the paper's recipe, its batch reduced to 128 and its peak lr scaled linearly to
@@ -399,28 +465,27 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
     """
     from dataclasses import replace
 
-    from ascent_fails.nn_experiments import data as data_mod
     from ascent_fails.nn_experiments import datamodels, forget_sets, oracles
-    from ascent_fails.nn_experiments.ensemble import DIGITS_RECIPE, RESNET9_RECIPE, derive_seed
-    from ascent_fails.nn_experiments.models import resolve_device
+    from ascent_fails.nn_experiments.seeds import derive_seed
     from ascent_fails.nn_experiments.storage import EnsembleStore
 
-    device = resolve_device(settings.device)
-    cuda = device.type == "cuda"
-    upsample = settings.dataset == "digits" and cuda
-    dataset = data_mod.load_dataset(settings.dataset, data_dir=settings.data_dir, seed=settings.seed, upsample_32=upsample)
-    arch = settings.arch or ("resnet9" if cuda or settings.dataset == "cifar10" else "mlp")
-    if arch == "resnet9":
-        recipe = RESNET9_RECIPE if settings.dataset == "cifar10" else replace(RESNET9_RECIPE, batch_size=128, lr=0.1)
-    else:
-        recipe = DIGITS_RECIPE
+    device, arch, recipe = model_plan(settings)
+    if dataset is None:
+        dataset = load_data(settings)
     store = EnsembleStore(cache_dir)
     ens = oracles.EnsembleSettings(arch=arch, recipe=recipe, n_models=settings.n_models, seed=settings.seed, device=str(device))
     n_train = dataset.n_train
     extra: dict[str, Any] = {"ensemble_seed": settings.seed, "data_settings": asdict(settings)}
     if n_train <= datamodels.MAX_TRAIN_POINTS:
         dm_config = datamodels.DatamodelConfig(n_models=settings.datamodel_models, seed=settings.seed)
-        dm = datamodels.estimate_datamodels(dataset, dm_config, cache_dir=cache_dir, device=str(device), progress=progress)
+        title = (f"datamodels: {dm_config.n_models} {dm_config.arch} models, each on a random {dm_config.subset_fraction:.0%} "
+                 f"of the {n_train} training points, for the PC forget sets")
+        with stage(title, total=dm_config.n_models, unit="model", enabled=progress) as bar:
+            dm = datamodels.estimate_datamodels(dataset, dm_config, cache_dir=cache_dir, device=str(device), progress=progress)
+            if dm.train_seconds == 0.0 and progress:  # (Stage.note prints even when the stage is disabled)
+                bar.note(f"the datamodel matrix was read from the cache ({dm.cache_path})")
+            else:
+                bar.update(dm_config.n_models)
         pcs = dm.principal_components(2)
         sets = list(forget_sets.default_forget_sets(dataset, dm))
         extra["datamodels"] = {**asdict(dm_config), "explained_variance_ratio": pcs.explained_variance_ratio.tolist(),

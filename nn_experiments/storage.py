@@ -32,8 +32,12 @@ import torch
 
 from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
 from ascent_fails.config_hash import array_fingerprint, config_hash
+from ascent_fails.progress import Stage, stage
 from ascent_fails.provenance import provenance
-from ascent_fails.nn_experiments.ensemble import Ensemble, TrainRecipe, concat_ensembles, margins, train_ensemble
+from ascent_fails.nn_experiments.ensemble import Ensemble, concat_ensembles
+from ascent_fails.nn_experiments.margins import margins
+from ascent_fails.nn_experiments.recipe import TrainRecipe
+from ascent_fails.nn_experiments.training import train_ensemble
 from ascent_fails.nn_experiments.models import resolve_device
 from ascent_fails.validate import require_positive_int
 
@@ -64,10 +68,10 @@ def load_checkpoint(path: str | os.PathLike) -> Any:
 class EnsembleSpec:
     """Everything that determines the models of a cached ensemble (hashed into its key)."""
 
-    arch: str  # models.ARCHITECTURES
+    arch: str  # names.ARCHITECTURES
     recipe: TrainRecipe  # training recipe of every model
     n_models: int  # N
-    seed: int  # base seed; model k uses ensemble.model_seeds(seed, k)
+    seed: int  # base seed; model k uses seeds.model_seeds(seed, k)
     num_classes: int  # C
     data_sha256: str  # array_fingerprint(train x, train y)
     masks_sha256: str  # array_fingerprint(masks [N, n]), or "all" when every model trains on every point
@@ -120,7 +124,9 @@ class EnsembleStore:
         """Load the ensemble ``train_ensemble(arch, x, y, recipe, ...)`` from the cache, training missing chunks.
 
         Finished chunk files are reused whatever chunk size wrote them; the gaps between them are trained in
-        chunks of at most ``chunk_size`` models and saved as each finishes.
+        chunks of at most ``chunk_size`` models and saved as each finishes. ``label`` says what the models are
+        (e.g. "oracles for digits without forget set random_10_seed0"): it is recorded beside them and titles the
+        one progress stage of the models trained now (none when everything comes from the cache).
         """
         chunk_size = require_positive_int("chunk_size", chunk_size)
         target = resolve_device(device)
@@ -140,6 +146,25 @@ class EnsembleStore:
             atomic_write_json(folder / "spec.json", {"spec": spec, "key": spec.key(), "label": label,
                                                      **provenance(target)})
         finished = self._finished_chunks(folder, n_models)
+        cached_models = sum(last - first + 1 for first, (last, _) in finished.items())
+        to_train = n_models - cached_models
+        title = f"train {to_train} models ({arch}, {recipe.epochs} epochs)"
+        if cached_models:
+            title += f" ({cached_models} of the {n_models} loaded from the cache)"
+        title += f": {label}" if label else ""
+        with stage(title, total=n_models, unit="model", enabled=progress and to_train > 0,
+                   initial=cached_models) as bar:
+            parts, trained, loaded = self._load_or_train(
+                folder, spec, finished, arch, x, y, recipe, mask_array, target, chunk_size, label, bar)
+        ensemble = parts[0] if len(parts) == 1 else concat_ensembles(parts)
+        return CachedEnsemble(ensemble, spec, folder, models_trained=trained, models_loaded=loaded)
+
+    def _load_or_train(self, folder: Path, spec: EnsembleSpec, finished: dict[int, tuple[int, Path]], arch: str,
+                       x: Any, y: Any, recipe: TrainRecipe, mask_array: torch.Tensor | None, target: torch.device,
+                       chunk_size: int, label: str, bar: Stage) -> tuple[list[Ensemble], int, int]:
+        """(chunks of models in order, models trained, models loaded): finished chunks loaded, the gaps trained
+        in chunks of at most ``chunk_size`` and saved as each finishes."""
+        n_models, seed, num_classes = spec.n_models, spec.seed, spec.num_classes
         parts: list[Ensemble] = []
         trained = loaded = 0
         position = 0
@@ -155,7 +180,7 @@ class EnsembleStore:
             result = train_ensemble(
                 arch, x, y, recipe,
                 n_models=count, seed=seed, num_classes=num_classes, first_model=position, device=target,
-                masks=None if mask_array is None else mask_array[position : position + count], progress=progress,
+                masks=None if mask_array is None else mask_array[position : position + count], progress=False,
             )  # fmt: skip
             path = folder / f"models_{position:05d}_{position + count - 1:05d}.pt"
             metadata = {"label": label, "key": spec.key(), "first_model": position, "n_models": count,
@@ -165,8 +190,8 @@ class EnsembleStore:
             parts.append(result.ensemble)
             trained += count
             position += count
-        ensemble = parts[0] if len(parts) == 1 else concat_ensembles(parts)
-        return CachedEnsemble(ensemble, spec, folder, models_trained=trained, models_loaded=loaded)
+            bar.update(count)
+        return parts, trained, loaded
 
     @staticmethod
     def _finished_chunks(folder: Path, n_models: int) -> dict[int, tuple[int, Path]]:

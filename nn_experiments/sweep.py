@@ -1,14 +1,19 @@
-"""The unlearning sweep as data: which methods, which hyperparameter grids, which forget sets (spec §5).
+"""The unlearning sweep as data: which methods, which hyperparameter grids, which forget sets.
 
 A sweep is a frozen :class:`Sweep`; it is loaded from a TOML file (``tomllib``; ``tomli`` on Python 3.10),
-validated once in ``__post_init__``, and narrowed by the CLI with :meth:`Sweep.narrow`. The packaged
-``default_sweep.toml`` holds the paper's grids (spec §5):
+validated once in ``__post_init__``, and narrowed by the CLI with :meth:`Sweep.narrow`. Two sweeps are
+packaged beside this module (docs/experiments.md describes both). ``default_sweep.toml`` holds the paper's
+grids, the *full* protocol:
 
 * GA: lr ∈ {1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2, 5e-2} × snapshots at epochs {1, 3, 5, 7, 10};
 * GDA and SCRUB: lr ∈ {5e-5, 5e-4, 1e-3, 5e-3} × ascent_epochs ∈ {3, 5} × forget_batch_size ∈ {32, 64}
   × snapshots at epochs {5, 7, 10};
 * do nothing (the pretrained model, epoch 0); fine-tune, rewind and noisy fine-tuning on the retain set,
   whose grids are ours (the paper names these alternatives but prints no grid for them).
+
+``quick_sweep.toml`` is the *quick* protocol, the default of ``nn run`` and ``reproduce``: the same grids
+with one value of the two secondary GDA/SCRUB axes (ascent_epochs = 5, forget batch 64) and one learning rate
+per baseline, so that the whole sweep runs in minutes on a small CPU.
 
 One *run* of a method (one point of the hyperparameter grid) yields one snapshot per requested epoch and
 each snapshot is a separate *configuration* of the results, as in the reference.
@@ -23,6 +28,8 @@ each snapshot is a separate *configuration* of the results, as in the reference.
 (4, ['ga'])
 >>> Sweep.from_toml(small.to_toml()) == small
 True
+>>> [len(m.runs()) for m in quick_sweep().methods if m.method in ("ga", "gda")]
+[7, 4]
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ascent_fails.nn_experiments.names import DATASETS, KLOM_DIRECTIONS, METHODS
 from ascent_fails.validate import require_choice, require_nonnegative, require_positive, require_positive_int
 
 if sys.version_info >= (3, 11):
@@ -53,12 +61,12 @@ __all__ = [
     "MethodGrid",
     "IllusionSpec",
     "Sweep",
+    "PACKAGED_SWEEPS",
+    "packaged_sweep",
     "default_sweep",
+    "quick_sweep",
     "load_sweep",
 ]
-
-#: every unlearning method the sweep knows (spec §5)
-METHODS: tuple[str, ...] = ("ga", "gda", "scrub", "do_nothing", "finetune", "rewind", "noisy")
 
 #: the hyperparameters each method's grid may vary; anything else in a grid is an error
 METHOD_HPARAMS: Mapping[str, tuple[str, ...]] = {
@@ -71,15 +79,15 @@ METHOD_HPARAMS: Mapping[str, tuple[str, ...]] = {
     "noisy": ("lr", "noise_std"),
 }
 
-DATASETS: tuple[str, ...] = ("digits", "synthetic", "cifar10")
-KLOM_DIRECTIONS: tuple[str, ...] = ("oracle_unlearned", "unlearned_oracle")
+#: protocol name → the packaged TOML file beside this module that holds it
+PACKAGED_SWEEPS: Mapping[str, str] = {"full": "default_sweep.toml", "quick": "quick_sweep.toml"}
 
 _INT_HPARAMS = ("ascent_epochs", "forget_batch_size", "rewind_epoch")
 
 
 @dataclass(frozen=True)
 class UnlearnOptions:
-    """Options shared by every method of a sweep; the defaults are the reference's (spec §5)."""
+    """Options shared by every method of a sweep; the defaults are the reference's (docs/experiments.md)."""
 
     momentum: float = 0.0  # SGD momentum during unlearning (reference: plain SGD, none)
     weight_decay: float = 0.0  # L2 weight decay during unlearning (reference: none)
@@ -228,7 +236,7 @@ class Sweep:
     klom_direction: str = "oracle_unlearned"  # KL(P_oracle ‖ P_unlearned), the reference pipeline's
     klom_bins: int = 20
     klom_eps: float = 1e-5
-    seed: int = 0  # root of every seed: data split, ensembles and unlearning runs (via ensemble.derive_seed)
+    seed: int = 0  # root of every seed: data split, ensembles and unlearning runs (via seeds.derive_seed)
     floor_per_set: bool = False  # noise floor for every forget set (N more oracles each) or the first set only
 
     def __post_init__(self) -> None:
@@ -296,32 +304,40 @@ class Sweep:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Sweep:
-        """Inverse of :meth:`to_dict`; a missing ``illusion`` table means no Figure 2 runs, missing keys take defaults."""
+        """Inverse of :meth:`to_dict`; a missing ``illusion`` table means no Figure 2 runs, missing keys take defaults.
+
+        Every departure from the layout (a list where a table belongs, a number where a list belongs, an
+        unknown key) is a ``ValueError`` naming the key, never a ``TypeError`` from deep inside.
+        """
+        data = _table("the sweep", data)
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown sweep key(s) {unknown}; known keys: {sorted(known)}")
         kwargs = {k: v for k, v in data.items() if k not in ("methods", "options", "illusion")}
+        if "forget_sets" in kwargs:
+            kwargs["forget_sets"] = _array("forget_sets", kwargs["forget_sets"])
         grids = []
-        for method, table in dict(data.get("methods", {})).items():
-            table = dict(table)
+        for method, table in _table("methods", data.get("methods", {})).items():
+            table = _table(f"methods.{method}", table)
             if "snapshot_epochs" not in table:
                 raise ValueError(f"method {method!r} needs snapshot_epochs")
-            epochs = tuple(table.pop("snapshot_epochs"))
-            grids.append(MethodGrid(method, epochs, tuple((k, tuple(v)) for k, v in table.items())))
-        options = dict(data.get("options", {}))
+            epochs = _array(f"methods.{method}.snapshot_epochs", table.pop("snapshot_epochs"))
+            axes = tuple((k, _array(f"methods.{method}.{k}", v)) for k, v in table.items())
+            grids.append(MethodGrid(method, epochs, axes))
+        options = _table("options", data.get("options", {}))
         known_options = set(UnlearnOptions.__dataclass_fields__)
         if set(options) - known_options:
             raise ValueError(f"unknown option(s) {sorted(set(options) - known_options)}; known: {sorted(known_options)}")
         if "scrub_lr_decay_epochs" in options:
-            options["scrub_lr_decay_epochs"] = tuple(options["scrub_lr_decay_epochs"])
+            options["scrub_lr_decay_epochs"] = _array("options.scrub_lr_decay_epochs", options["scrub_lr_decay_epochs"])
         illusion = data.get("illusion")
-        return cls(
-            **kwargs,
-            methods=tuple(grids),
-            options=UnlearnOptions(**options),
-            illusion=None if illusion is None else IllusionSpec(tuple(illusion.get("lrs", IllusionSpec.lrs)), illusion.get("epochs", 10)),
-        )
+        if illusion is not None:
+            illusion = _table("illusion", illusion)
+            if set(illusion) - {"lrs", "epochs"}:
+                raise ValueError(f"unknown illusion key(s) {sorted(set(illusion) - {'lrs', 'epochs'})}; known: ['epochs', 'lrs']")
+            illusion = IllusionSpec(_array("illusion.lrs", illusion.get("lrs", IllusionSpec.lrs)), illusion.get("epochs", 10))
+        return cls(**kwargs, methods=tuple(grids), options=UnlearnOptions(**options), illusion=illusion)
 
     def to_toml(self) -> str:
         """The sweep as TOML text (a small writer: scalars, lists and one level of tables are all it needs)."""
@@ -353,11 +369,54 @@ def _toml_value(value: Any) -> str:
     return str(value)
 
 
+def _table(where: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} must be a table (a [section] in TOML), got {value!r}")
+    return dict(value)
+
+
+def _array(where: str, value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where} must be a list such as [1, 2], got {value!r}")
+    return tuple(value)
+
+
 def load_sweep(path: str | Path) -> Sweep:
-    """Read a sweep from a TOML file (see ``default_sweep.toml`` for the layout)."""
-    return Sweep.from_toml(Path(path).read_text())
+    """Read and validate a sweep TOML file (see ``default_sweep.toml`` for the layout).
+
+    Every problem is a ``ValueError`` that names the file: missing, not UTF-8, not TOML (with TOML's line
+    and column), or a value the sweep rejects.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"sweep file {str(file)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ValueError(f"sweep file {str(file)!r} is a directory, not a TOML file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"sweep file {str(file)!r} is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"sweep file {str(file)!r} is not valid TOML: {exc}") from None
+    try:
+        return Sweep.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"sweep file {str(file)!r}: {exc}") from None
+
+
+def packaged_sweep(protocol: str) -> Sweep:
+    """The sweep of ``protocol`` ("full" or "quick", :data:`PACKAGED_SWEEPS`), from its TOML beside this module."""
+    require_choice("protocol", protocol, tuple(PACKAGED_SWEEPS))
+    return Sweep.from_toml(resources.files("ascent_fails.nn_experiments").joinpath(PACKAGED_SWEEPS[protocol]).read_text())
 
 
 def default_sweep() -> Sweep:
-    """The paper's grids (spec §5), from the packaged ``nn_experiments/default_sweep.toml``."""
-    return Sweep.from_toml(resources.files("ascent_fails.nn_experiments").joinpath("default_sweep.toml").read_text())
+    """The paper's grids, the full protocol (``nn_experiments/default_sweep.toml``)."""
+    return packaged_sweep("full")
+
+
+def quick_sweep() -> Sweep:
+    """The quick protocol, the default of ``nn run`` and ``reproduce`` (``nn_experiments/quick_sweep.toml``)."""
+    return packaged_sweep("quick")

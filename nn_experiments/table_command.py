@@ -1,9 +1,9 @@
 """``ascent-fails nn table``: the Table 1 analogue, pretrained-vs-oracle KLoM per forget set, with its floor.
 
-For every forget set F (the nine defaults: three random sets and six datamodel-PC sets, EXPERIMENTS.md §4):
+For every forget set F (the nine defaults: three random sets and six datamodel-PC sets, docs/experiments.md#forget-sets):
 
 * KLoM(oracle ensemble, pretrained ensemble) per point, reported as the 95th percentile (linear interpolation)
-  over the forget set F, the retain set R = D \\ F and the validation set (EXPERIMENTS.md §1, Table 1);
+  over the forget set F, the retain set R = D \\ F and the validation set (docs/experiments.md#table-1);
 * the noise floor: KLoM(oracle ensemble, independent oracle ensemble), the same three percentiles. Two
   ensembles of N models from the same distribution do not give 0 (about 0.66 at N = 100 for Gaussian margins),
   so a pretrained-vs-oracle value at the floor means "indistinguishable from an oracle at this N";
@@ -26,31 +26,14 @@ from typing import Any
 
 from ascent_fails.provenance import provenance
 
-__all__ = ["GROUPS", "TableRow", "TableResult", "build_table", "to_markdown", "configure_parser", "main"]
+__all__ = ["TableResult", "build_table", "to_markdown", "configure_parser", "main"]
 
-GROUPS: tuple[str, ...] = ("forget", "retain", "validation")
-_KL_TEXT = {"oracle_unlearned": "KL(P_oracle ‖ P_pretrained)", "unlearned_oracle": "KL(P_pretrained ‖ P_oracle)"}
+
 def _default_datamodel_models() -> int:
     # the same M as `nn run`, so that either command finds the other's models cached
-    from ascent_fails.nn_experiments.run_command import QUICK
+    from ascent_fails.nn_experiments.runner import DataSettings
 
-    return int(QUICK["datamodel_models"])
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """One forget set: pretrained-vs-oracle KLoM and the floor, 95th percentile per group (nats)."""
-
-    forget_set: str
-    kind: str  # random / pc1 / pc2 / ... (forget_sets.FORGET_SET_KINDS)
-    size: int  # |F|
-    fraction: float  # |F| / |D|
-    pretrained: dict[str, float]  # group → KLoM p95, oracle vs pretrained
-    floor: dict[str, float]  # group → KLoM p95, oracle vs independent oracle
-    pretrained_ci: dict[str, tuple[float, float]]  # bootstrap interval over models (NaN without bootstrap)
-    oracle_check: dict[str, Any]  # oracles.OracleCheck as a dict
-    oracle_seed: int  # base seed of the oracle ensemble
-    independent_seed: int  # base seed of the independent oracle ensemble
+    return int(DataSettings.datamodel_models)
 
 
 @dataclass(frozen=True)
@@ -67,7 +50,7 @@ class TableResult:
     bins: int
     eps: float
     n_bootstrap: int
-    rows: tuple[TableRow, ...]
+    rows: tuple[Any, ...]  # table1.Table1Row, one per forget set
     seconds: float  # wall-clock time of build_table (training included unless cached)
     provenance: dict[str, Any]  # versions, device, datamodel settings
 
@@ -84,13 +67,14 @@ def build_table(
 
     import numpy as np
 
-    from ascent_fails.nn_experiments import klom
-    from ascent_fails.nn_experiments.ensemble import margins
+    from ascent_fails.nn_experiments.margins import margins
+    from ascent_fails.nn_experiments.names import KLOM_DIRECTIONS
     from ascent_fails.nn_experiments.oracles import oracle_seed
     from ascent_fails.nn_experiments.runner import prepare_inputs
+    from ascent_fails.nn_experiments.table1 import table1_row
     from ascent_fails.validate import require_choice, require_positive_int
 
-    require_choice("direction", direction, tuple(klom.DIRECTIONS))
+    require_choice("direction", direction, KLOM_DIRECTIONS)
     n_bootstrap = require_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     started = time.perf_counter()
     inputs = prepare_inputs(settings, cache_dir, progress=progress)
@@ -102,25 +86,14 @@ def build_table(
     rows = []
     for forget_set in inputs.forget_sets:
         groups = {"forget": forget_set.indices, "retain": forget_set.retain_indices(), "validation": validation}
-        oracle = inputs.oracle_margins(forget_set.name)
-        summary = klom.group_summary(oracle, pretrained, groups, n_bootstrap=n_bootstrap, direction=direction)
-        floor = klom.group_summary(oracle, inputs.independent_margins(forget_set.name), groups, n_bootstrap=0,
-                                   direction=direction)
         check = dict(inputs.oracle_check(forget_set.name)) if inputs.oracle_check is not None else {}
-        rows.append(
-            TableRow(
-                forget_set=forget_set.name,
-                kind=forget_set.kind,
-                size=forget_set.size,
-                fraction=forget_set.fraction,
-                pretrained={g: summary[g].value for g in GROUPS},
-                floor={g: floor[g].value for g in GROUPS},
-                pretrained_ci={g: (summary[g].ci_low, summary[g].ci_high) for g in GROUPS},
-                oracle_check=check,
-                oracle_seed=oracle_seed(settings.seed, forget_set.indices, 0),
-                independent_seed=oracle_seed(settings.seed, forget_set.indices, 1),
-            )
-        )
+        rows.append(table1_row(
+            forget_set, inputs.oracle_margins(forget_set.name), pretrained,
+            inputs.independent_margins(forget_set.name), groups, direction=direction, bins=20, eps=1e-5,
+            n_bootstrap=n_bootstrap, oracle_check=check,
+            oracle_seed=oracle_seed(settings.seed, forget_set.indices, 0),
+            independent_seed=oracle_seed(settings.seed, forget_set.indices, 1),
+        ))  # fmt: skip
     return TableResult(
         dataset=dataset.name,
         description=dataset.description,
@@ -143,78 +116,81 @@ def build_table(
 
 def _verdict(check: dict[str, Any]) -> str:
     """``oracles.OracleCheck.verdict`` of a check stored as a dict."""
-    from ascent_fails.nn_experiments.oracles import OracleCheck
+    from ascent_fails.nn_experiments.table1 import check_verdict
 
-    return OracleCheck(**check).verdict
+    return check_verdict(check)
 
 
 def to_markdown(result: TableResult) -> str:
-    """The table as Markdown, with the direction, N and the oracle checks under it."""
-    lines = [
-        f"## KLoM, pretrained vs oracle ({result.dataset}, {result.arch}, N = {result.n_models})",
-        "",
-        f"95th percentile of per-point KLoM in nats; direction {result.direction} "
-        f"({_KL_TEXT[result.direction]})"
-        f", {result.bins} bins, eps {result.eps:g}. Floor = independent oracle ensemble vs oracle ensemble.",
-        "",
-        "| forget set | kind | size | forget | retain | validation "
-        "| floor forget | floor retain | floor validation | oracle check |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for row in result.rows:
-        check = row.oracle_check
-        verdict = "n/a" if not check else f"{_verdict(check)} (z={check['z']:.1f})"
-        lines.append(
-            f"| {row.forget_set} | {row.kind} | {row.size} ({row.fraction:.1%}) | "
-            + " | ".join(f"{row.pretrained[g]:.2f}" for g in GROUPS)
-            + " | "
-            + " | ".join(f"{row.floor[g]:.2f}" for g in GROUPS)
-            + f" | {verdict} |"
-        )
-    lines += [
-        "",
-        f"Data: {result.description}. Recipe: {result.recipe}. Seed {result.seed}; built in {result.seconds:.0f} s "
-        f"(cached ensembles are not retrained).",
-        "",
-    ]
-    return "\n".join(lines)
+    """The table as Markdown (:func:`ascent_fails.nn_experiments.table1.table1_markdown`, the one ``nn run`` writes
+    too) under a heading, with the data, recipe and seed under it."""
+    from ascent_fails.nn_experiments.table1 import Table1, table1_markdown
+
+    note = (f"Data: {result.description}. Recipe: {result.recipe}. Seed {result.seed}; built in "
+            f"{result.seconds:.0f} s (cached ensembles are not retrained).")
+    table = Table1(dataset=result.dataset, arch=result.arch, n_models=result.n_models, direction=result.direction,
+                   bins=result.bins, eps=result.eps, rows=tuple(result.rows), notes=(note,))
+    return f"## Table 1 analogue: KLoM, pretrained vs oracle\n\n{table1_markdown(table)}"
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
+    from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS, KLOM_DIRECTIONS
+
     parser.add_argument("--out", type=Path, required=True, help="output directory for nn_table.md / nn_table.json")
-    parser.add_argument("--dataset", choices=("digits", "synthetic", "cifar10"), default="digits", help="data set")
-    parser.add_argument("--n-models", type=int, default=100, help="N models per ensemble (default 100)")
+    parser.add_argument("--dataset", choices=DATASETS, default="digits", help="data set")
+    parser.add_argument("--n-models", type=int, default=100, metavar="N", help="N models per ensemble (default 100)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--seed", type=int, default=0, help="base seed of the split and of every ensemble")
-    parser.add_argument("--data-dir", default=None, help="CIFAR-10 directory (cifar-10-batches-py files)")
-    parser.add_argument("--arch", choices=("mlp", "cnn", "resnet9"), default=None, help="override the architecture")
-    parser.add_argument("--datamodel-models", type=int, default=_default_datamodel_models(),
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="CIFAR-10 directory holding the cifar-10-batches-py files (with --dataset cifar10)")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default=None, help="override the architecture")
+    parser.add_argument("--datamodel-models", type=int, default=_default_datamodel_models(), metavar="M",
                         help=f"M subset models for the datamodel PC sets (default {_default_datamodel_models()})")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="trained-ensemble cache (default OUT/cache)")
-    parser.add_argument("--klom-direction", choices=("oracle_unlearned", "unlearned_oracle"),
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="trained-ensemble cache (default OUT/cache, shared with `nn run --out OUT`)")
+    parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS,
                         default="oracle_unlearned", help="KL direction (default KL(oracle ‖ pretrained))")
     parser.add_argument("--bootstrap", type=int, default=0, help="model resamples for a KLoM interval (default 0)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--threads", type=int, default=None, metavar="T",
+                        help="torch CPU threads (default: torch's own choice on this machine, normally its physical "
+                             "cores or $OMP_NUM_THREADS)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress output (by default: a bar per stage on a terminal, a line per stage in a log)")
 
 
 def main(args: argparse.Namespace) -> int:
-    import torch
-
-    from ascent_fails.nn_experiments.models import resolve_device
-    from ascent_fails.nn_experiments.runner import DataSettings
     from ascent_fails.atomic_io import atomic_write_json, atomic_write_text
-    from ascent_fails.validate import require_positive_int
+    from ascent_fails.cli_errors import UsageError, output_dir
+    from ascent_fails.nn_experiments import preflight
+    from ascent_fails.nn_experiments.runner import DataSettings, model_plan
+    from ascent_fails.nn_experiments.threads import machine_threads, use_threads
+    from ascent_fails.progress import stage
 
-    resolve_device(args.device)  # a bad device fails before any data are loaded
-    if args.threads is not None:
-        torch.set_num_threads(require_positive_int("threads", args.threads))
+    # everything that can be checked before training is checked here, in the user's words (flags, files)
+    machine_threads()  # torch's own choice, read before anything sets it
+    preflight.threads(args.threads)
+    if args.bootstrap < 0:
+        raise UsageError("--bootstrap", f"{args.bootstrap} must be an integer >= 0 (model resamples)")
+    if args.data_dir is not None and args.dataset != "cifar10":
+        raise UsageError("--data-dir", f"only CIFAR-10 is read from a directory, and --dataset is {args.dataset!r}; "
+                                       "add --dataset cifar10 or leave out --data-dir")
     settings = DataSettings(dataset=args.dataset, data_dir=args.data_dir, device=args.device, arch=args.arch,
                             n_models=args.n_models, seed=args.seed, datamodel_models=args.datamodel_models)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result = build_table(settings, args.cache_dir or out / "cache", direction=args.klom_direction,
-                         n_bootstrap=args.bootstrap, progress=not args.no_progress)
+    model_plan(settings)  # a bad --device fails before any data are loaded
+    if args.dataset == "cifar10":
+        preflight.cifar_files(args.data_dir)
+    preflight.output_location("--out", args.out)
+    if args.cache_dir is not None:
+        preflight.output_location("--cache-dir", args.cache_dir)
+    out = output_dir("--out", args.out)
+    cache = output_dir("--cache-dir", args.cache_dir) if args.cache_dir is not None else output_dir("--out", out / "cache")
+    use_threads(args.threads)  # recorded in the table's provenance (torch_threads)
+    title = (f"Table 1 analogue: pretrained-vs-oracle KLoM of {args.n_models} {args.dataset} models on every default "
+             "forget set, with the noise floor")
+    with stage(title, unit="forget set", enabled=not args.no_progress) as bar:
+        result = build_table(settings, cache, direction=args.klom_direction,
+                             n_bootstrap=args.bootstrap, progress=not args.no_progress)
+        bar.update(len(result.rows))
     markdown = to_markdown(result)
     atomic_write_text(out / "nn_table.md", markdown)
     atomic_write_json(out / "nn_table.json", asdict(result))

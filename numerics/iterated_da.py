@@ -1,6 +1,6 @@
 r"""Numerical runs of iterated DA (one descent + one ascent step per iteration) against its first-order theory.
 
-Three questions (THEORY.md §2, "Iterated vs simultaneous DA"; the η² term is *reconstructed*):
+Three questions (docs/theory.md#iterated-vs-simultaneous-da; the η² term is *reconstructed*):
 
 1. **Small η, convergent regime** ((a − b)/(2λ) ≥ −1/e): the iterates of :func:`theory.iterated_da.two_step_map`
    converge to w*(η) = W_0((a − b)/(2λ)) + c₁η + O(η²) for both orders (:func:`iterate`), i.e. to the

@@ -12,13 +12,17 @@ import argparse
 from pathlib import Path
 
 from ascent_fails.atomic_io import atomic_savefig, atomic_write_json, atomic_write_text
+from ascent_fails.cli_errors import output_dir
 from ascent_fails.numerics import phase_diagram as pdg
+from ascent_fails.numerics.figure_style import DPI, FIGURE_WIDTH_INCHES, new_figure, paper_style
 
-__all__ = ["configure_parser", "main", "plot_phase", "write_outputs"]
+__all__ = ["configure_parser", "main", "phase_figure", "plot_phase", "write_outputs"]
 
 _DEFAULTS = pdg.PhaseConfig()
 # shading of the exact categories (ordered, diverges, other) and one colour per forget fraction
 _CATEGORY_COLOURS = ("#a6dba0", "#f4a582", "#f0f0f0")
+_CATEGORY_LABELS = {"ordered": "exact: R ≥ D ≥ DA (both margins)", "diverges": "exact: DA diverges",
+                    "other": "exact: other"}
 _CURVE_COLOURS = ("#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214", "#4d4d4d")
 
 
@@ -37,6 +41,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # every argument is checked before any work: the parameters (PhaseConfig validates them), then --out (created
+    # if missing, proved writable), so a mistake costs a second and leaves nothing behind
     config = pdg.PhaseConfig(
         n_total=args.n_total,
         ridge=args.ridge,
@@ -47,8 +53,9 @@ def main(args: argparse.Namespace) -> int:
         forget_ratio_min=args.forget_ratio_min,
         forget_ratio_max=args.forget_ratio_max,
     )
+    out = output_dir("--out", args.out)
     result = pdg.compute_phase(config)
-    paths = write_outputs(result, args.out)
+    paths = write_outputs(result, out)
     print(f"phase diagram: {len(config.forget_fractions)} forget fractions x {config.n_forget_ratio} alpha x "
           f"{config.n_correlation} epsilon solved in {result.seconds:.2f} s ({result.unresolved} unresolved)")
     for path in paths:
@@ -57,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def write_outputs(result: pdg.PhaseResult, out: Path) -> list[Path]:
-    """Write the figure and its data files into ``out``; returns the paths written."""
+    """Write the figure and its data files into ``out`` (created if missing); returns the paths written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "phase_params.json", out / "phase_curves.csv", out / "phase_region.csv",
@@ -71,12 +78,18 @@ def write_outputs(result: pdg.PhaseResult, out: Path) -> list[Path]:
 
 
 def plot_phase(result: pdg.PhaseResult, stem: Path) -> list[Path]:
-    """Draw Figure 4 and save it as ``stem``.png and ``stem``.pdf (written to a temporary name, then moved)."""
+    """Draw Figure 4 (:func:`phase_figure`) and save it as ``stem``.png and ``stem``.pdf, each written atomically."""
+    fig = phase_figure(result)
+    with paper_style():  # the style's savefig settings (tight box, TrueType fonts in the PDF) apply when saving
+        return [atomic_savefig(fig, Path(f"{stem}.{ext}"), dpi=DPI) for ext in ("png", "pdf")]
 
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def phase_figure(result: pdg.PhaseResult):
+    """Figure 4 as a :class:`matplotlib.figure.Figure`: one panel per forget fraction |F|/|D| (the exact
+    categories shaded beneath the dashed α_{D>DA}(ε) of Lemma 9 and the solid α_{R>D}(ε) of Lemma 10), and a last
+    panel with every curve pair. All panels share both axes (ε on [ε_min, ε_max], α on the log grid), so they
+    can be compared by eye; one legend below the panels explains the shading, the line styles and the hatching.
+    """
     import numpy as np
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.lines import Line2D
@@ -85,48 +98,59 @@ def plot_phase(result: pdg.PhaseResult, stem: Path) -> list[Path]:
     cfg = result.config
     eps, alpha = result.correlation, result.forget_ratio
     n_f = len(cfg.forget_fractions)
-    fig, axes = plt.subplots(1, n_f + 1, figsize=(3.3 * (n_f + 1), 3.6), sharey=True, squeeze=False)
-    cmap = ListedColormap(_CATEGORY_COLOURS)
-    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], cmap.N)
-    # curves below the axis (α_{R>D} ≤ 0 or below the grid) are clipped by the log axis, as they should be
-    floor = alpha[0] / 10
+    n_panels = n_f + 1
+    # 4 panels as 2 × 2 keeps each panel ~3 in wide at the figure width; otherwise up to 3 per row
+    ncols = 2 if n_panels == 4 else min(n_panels, 3)
+    nrows = -(-n_panels // ncols)
+    with paper_style():
+        fig = new_figure(FIGURE_WIDTH_INCHES, 2.45 * nrows + 1.0)
+        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+        cmap = ListedColormap(_CATEGORY_COLOURS)
+        norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], cmap.N)
+        # curves below the axis (α_{R>D} ≤ 0 or below the grid) are clipped by the log axis, as they should be
+        floor = alpha[0] / 10
 
-    def curves(ax, k, label):
-        colour = _CURVE_COLOURS[k % len(_CURVE_COLOURS)]
-        lo, hi = result.alpha_d_gt_da[k], result.alpha_r_gt_d[k]
-        ax.plot(eps, lo, "--", color=colour, lw=1.6)
-        ax.plot(eps, np.where(hi > 0, hi, floor), "-", color=colour, lw=1.6, label=label)
-        ax.fill_between(eps, lo, hi, where=hi >= lo, facecolor="none", edgecolor=colour, hatch="///", lw=0)
+        def curves(ax, k, label):
+            colour = _CURVE_COLOURS[k % len(_CURVE_COLOURS)]
+            lo, hi = result.alpha_d_gt_da[k], result.alpha_r_gt_d[k]
+            ax.plot(eps, lo, "--", color=colour)
+            ax.plot(eps, np.where(hi > 0, hi, floor), "-", color=colour, label=label)
+            ax.fill_between(eps, lo, hi, where=hi >= lo, facecolor="none", edgecolor=colour, hatch="///", lw=0)
 
-    for k, f in enumerate(cfg.forget_fractions):
-        ax = axes[0, k]
-        ax.pcolormesh(eps, alpha, result.category[k], cmap=cmap, norm=norm, shading="nearest", rasterized=True)
-        curves(ax, k, None)
-        ax.set_title(f"$|F|/|D|$ = {f:g}")
-    ax_all = axes[0, n_f]
-    for k, f in enumerate(cfg.forget_fractions):
-        curves(ax_all, k, f"$|F|/|D|$ = {f:g}")
-    ax_all.set_title("all bound pairs")
-    ax_all.legend(loc="lower right", fontsize=7, frameon=True)
-    for ax in axes[0]:
-        ax.set_yscale("log")
-        ax.set_xlim(eps[0], eps[-1])
-        ax.set_ylim(alpha[0], alpha[-1])
-        ax.set_xlabel(r"correlation $\varepsilon$")
-    axes[0, 0].set_ylabel(r"forget ratio $\alpha$ (forget / retain group size)")
-    handles = [Patch(facecolor=c, edgecolor="0.5", label=f"exact: {name}")
-               for c, name in zip(_CATEGORY_COLOURS, pdg.CATEGORIES)]
-    handles += [Line2D([], [], color="k", ls="--", label=r"$\alpha_{D>DA}(\varepsilon)$ (Lemma 9)"),
-                Line2D([], [], color="k", ls="-", label=r"$\alpha_{R>D}(\varepsilon)$ (Lemma 10, reconstructed)"),
-                Patch(facecolor="none", edgecolor="k", hatch="///", label="bound window")]
-    b = cfg.group_size / (cfg.ridge * cfg.n_total)
-    fig.suptitle(f"Correlated model (Fig. 4): $|D|$ = {cfg.n_total:g}, $r$ = {cfg.group_size:g}, $\\lambda$ = {cfg.ridge:g} "
-                 f"($b = r/(\\lambda|D|)$ = {b:.3g}); grid {cfg.n_correlation} $\\varepsilon$ × {cfg.n_forget_ratio} $\\alpha$ per fraction",
-                 fontsize=9)
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
-    written = []
-    for ext in ("png", "pdf"):
-        written.append(atomic_savefig(fig, Path(f"{stem}.{ext}"), dpi=200))
-    plt.close(fig)
-    return written
+        flat = list(axes.ravel())
+        for k, f in enumerate(cfg.forget_fractions):
+            ax = flat[k]
+            ax.pcolormesh(eps, alpha, result.category[k], cmap=cmap, norm=norm, shading="nearest", rasterized=True)
+            curves(ax, k, None)
+            ax.set_title(f"$|F|/|D|$ = {f:g}")
+        ax_all = flat[n_f]
+        for k, f in enumerate(cfg.forget_fractions):
+            curves(ax_all, k, f"$|F|/|D|$ = {f:g}")
+        ax_all.set_title("all bound pairs")
+        ax_all.legend(loc="lower right", frameon=True, framealpha=0.9)
+        for ax in flat[n_panels:]:
+            ax.set_visible(False)  # an empty cell of the grid
+        # shared axes: setting the limits once sets them for every panel
+        flat[0].set_yscale("log")
+        flat[0].set_xlim(eps[0], eps[-1])
+        flat[0].set_ylim(alpha[0], alpha[-1])
+        for ax in axes[:, 0]:
+            ax.set_ylabel(r"forget ratio $\alpha$")
+        for i, ax in enumerate(flat[:n_panels]):
+            if i + ncols >= n_panels:  # lowest visible panel of its column: label the x axis, show its ticks
+                ax.xaxis.set_tick_params(labelbottom=True)
+                ax.set_xlabel(r"correlation $\varepsilon$")
+        shading = [Patch(facecolor=c, edgecolor="0.5", label=_CATEGORY_LABELS[name])
+                   for c, name in zip(_CATEGORY_COLOURS, pdg.CATEGORIES)]
+        lines = [Line2D([], [], color="k", ls="--", label=r"$\alpha_{D>DA}(\varepsilon)$ (Lemma 9)"),
+                 Line2D([], [], color="k", ls="-", label=r"$\alpha_{R>D}(\varepsilon)$ (Lemma 10, reconstructed)"),
+                 Patch(facecolor="none", edgecolor="k", hatch="///", label="bound window")]
+        # a legend fills column by column: interleaving puts the shading on the first row, the curves on the second
+        fig.legend(handles=[h for pair in zip(shading, lines) for h in pair], loc="outside lower center", ncol=3,
+                   frameon=False)
+        b = cfg.group_size / (cfg.ridge * cfg.n_total)
+        fig.suptitle(f"Correlated model (Fig. 4): $|D|$ = {cfg.n_total:g}, $r$ = {cfg.group_size:g}, "
+                     f"$\\lambda$ = {cfg.ridge:g}, so $b = r/(\\lambda|D|)$ = {b:.3g}\n"
+                     f"$\\alpha$ = forget / retain group size; exact categories on {cfg.n_correlation} "
+                     f"$\\varepsilon$ × {cfg.n_forget_ratio} $\\alpha$ per panel")
+    return fig

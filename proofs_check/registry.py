@@ -9,6 +9,7 @@ was required to detect), so the report shows how close each claim came to failin
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -40,7 +41,7 @@ class ResultCheck:
 
     id: str  # stable identifier used in JSON, e.g. "lemma2"
     title: str  # e.g. "Lemma 2 (closed form)"
-    tag: Tag  # "paper" or "reconstructed", as in shared/spec/THEORY.md
+    tag: Tag  # "paper" or "reconstructed", as in docs/theory.md
     checks: Mapping[str, Callable[[], Evidence]]  # evidence kind -> check
 
 
@@ -112,38 +113,138 @@ class VerifyReport:
             "lemmas": [r.to_dict() for r in self.results],
             "all_passed": self.ok,
             "seconds": round(self.seconds, 3),
+            "statements": DOCS,
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=_json_default)
 
-    def to_text(self, verbose: bool = True) -> str:
-        """A table (one row per result) followed, if ``verbose``, by each check's one-line summary."""
-        mark = {True: "ok", False: "FAIL", None: "--"}
-        head = f"{'result':<14}{'title':<46}{'tag':<15}" + "".join(f"{k:<18}" for k in EVIDENCE_KINDS)
-        head += f"{'status':<8}{'worst margin':>14}"
-        lines = [head, "-" * len(head)]
-        for r in self.results:
-            by_kind = {e.kind: e.passed for e in r.evidence}
-            margin = "" if r.worst_margin is None else f"{r.worst_margin:.3g}"
-            row = f"{r.id:<14}{r.title[:45]:<46}{r.tag:<15}"
-            row += "".join(f"{mark[by_kind.get(k)]:<18}" for k in EVIDENCE_KINDS)
-            lines.append(row + f"{r.status:<8}{margin:>14}")
+    def to_text(self, verbose: bool = True, wide: bool = False) -> str:
+        """The report as text: a table (one row per result), then, if ``verbose``, each check's one-line summary.
+
+        The default table fits :data:`TEXT_WIDTH` columns: one symbol per evidence kind (legend below the table)
+        and summaries wrapped to the width. ``wide`` gives the long form: the evidence kinds spelled out, and each
+        summary on one line (for grep). Either form ends with the pointer to the statements, :data:`DOCS`.
+        """
+        lines = _wide_table(self) if wide else _compact_table(self)
         n_pass = sum(r.status == "PASS" for r in self.results)
-        lines.append("-" * len(head))
         lines.append(f"{n_pass}/{len(self.results)} results PASS in {self.seconds:.1f} s")
+        notes = []
+        if not wide:
+            notes.append("evidence " + " ".join(_SYMBOL_HEADS) + ": " + ", ".join(
+                f"{head} {kind} ({_KIND_MEANING[kind]})" for head, kind in zip(_SYMBOL_HEADS, EVIDENCE_KINDS))
+                + f"; {_SYMBOL[True]} passed, {_SYMBOL[False]} failed, {_SYMBOL[None]} not run.")
         if any(r.tag == "reconstructed" for r in self.results):
-            lines.append(
-                "tag 'reconstructed': the paper asserts the result but its printed formula could not be read; "
-                "the formula checked is the reconstruction in shared/spec/THEORY.md."
-            )
+            notes.append("tag 'reconstructed': the paper asserts the result but its printed formula could not be read; "
+                         f"the formula checked is the reconstruction stated in {DOCS}.")
+        for note in notes:
+            lines += [note] if wide else _wrap(note, TEXT_WIDTH)
         if verbose:
             lines.append("")
+            mark = {True: "ok", False: "FAIL", None: "--"}
             for r in self.results:
-                lines.append(f"[{r.status}] {r.id}: {r.title} ({r.tag}, {r.seconds:.2f} s)")
+                title = f"[{r.status}] {r.id}: {r.title} ({r.tag}, {r.seconds:.2f} s)"
+                lines += [title] if wide else _wrap(title, TEXT_WIDTH, rest="    ")
                 for e in r.evidence:
-                    lines.append(f"    {e.kind:<17}{mark[e.passed]:<5}{e.summary}")
+                    head = f"    {e.kind:<17}{mark[e.passed]:<5}"
+                    if wide:
+                        lines.append(head + e.summary)
+                    else:
+                        lines += _wrap(e.summary, TEXT_WIDTH, first=head, rest=" " * len(head))
+        lines.append("")
+        lines.append(f"Statements of the results, their symbols and the reconstructed formulas: {DOCS}")
         return "\n".join(lines)
+
+
+#: the page that states every result the report checks
+DOCS = "docs/theory.md"
+#: columns of the default text report (``ascent-fails verify`` without ``--wide``)
+TEXT_WIDTH = 100
+_SYMBOL = {True: "✓", False: "✗", None: "-"}
+_SYMBOL_HEADS = ("S", "H", "P", "N")  # one per EVIDENCE_KINDS, in order
+_KIND_MEANING = {
+    "symbolic": "SymPy",
+    "high_precision": "mpmath, 50 digits",
+    "property": "seeded sweeps",
+    "negative_control": "a wrong formula must fail",
+}
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: 2 for each East Asian wide or fullwidth character, 1 for any other.
+
+    >>> display_width("α ✓"), display_width("表")
+    (3, 2)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _cell(text: str, width: int, align: Literal["<", ">"] = "<") -> str:
+    """``text`` padded (or cut, ending in …) to ``width`` display columns."""
+    if display_width(text) > width:
+        while display_width(text + "…") > width:
+            text = text[:-1]
+        text += "…"
+    pad = " " * (width - display_width(text))
+    return text + pad if align == "<" else pad + text
+
+
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Greedy word wrap by display width: ``first`` prefixes the first line, ``rest`` the others."""
+    lines, line = [], first
+    for word in text.split():
+        prefix = rest if lines else first
+        gap = "" if line == prefix else " "
+        if display_width(line + gap + word) <= width:
+            line += gap + word
+            continue
+        if line != prefix:
+            lines.append(line)
+            line = rest
+        while display_width(line + word) > width:  # a word longer than a line: split it (at least 1 character)
+            room, cut = width - display_width(line), 1
+            while cut < len(word) and display_width(word[: cut + 1]) <= room:
+                cut += 1
+            lines.append(line + word[:cut])
+            line, word = rest, word[cut:]
+        line += word
+    if line.strip() or not lines:
+        lines.append(line)
+    return lines
+
+
+# (header, width, alignment) of the compact table; 12 + 45 + 14 + 9 + 7 + 12 = 99 columns
+_COMPACT_COLUMNS = (("result", 12, "<"), ("title", 45, "<"), ("tag", 14, "<"),
+                    (" ".join(_SYMBOL_HEADS), 9, "<"), ("status", 7, "<"), ("worst margin", 12, ">"))
+
+
+def _margin(r: ResultReport) -> str:
+    return "" if r.worst_margin is None else f"{r.worst_margin:.3g}"
+
+
+def _compact_table(report: VerifyReport) -> list[str]:
+    head = "".join(_cell(name, width, align) for name, width, align in _COMPACT_COLUMNS)
+    lines = [head, "-" * display_width(head)]
+    for r in report.results:
+        by_kind = {e.kind: e.passed for e in r.evidence}
+        cells = (r.id, r.title, r.tag, " ".join(_SYMBOL[by_kind.get(k)] for k in EVIDENCE_KINDS), r.status, _margin(r))
+        lines.append("".join(_cell(c, width, align) for c, (_, width, align) in zip(cells, _COMPACT_COLUMNS)))
+    lines.append("-" * display_width(head))
+    return lines
+
+
+def _wide_table(report: VerifyReport) -> list[str]:
+    mark = {True: "ok", False: "FAIL", None: "--"}
+    head = f"{'result':<14}{'title':<46}{'tag':<15}" + "".join(f"{k:<18}" for k in EVIDENCE_KINDS)
+    head += f"{'status':<8}{'worst margin':>14}"
+    lines = [head, "-" * len(head)]
+    for r in report.results:
+        by_kind = {e.kind: e.passed for e in r.evidence}
+        row = f"{r.id:<14}{r.title[:45]:<46}{r.tag:<15}"
+        row += "".join(f"{mark[by_kind.get(k)]:<18}" for k in EVIDENCE_KINDS)
+        lines.append(row + f"{r.status:<8}{_margin(r):>14}")
+    lines.append("-" * len(head))
+    return lines
 
 
 def _json_default(obj: object) -> object:

@@ -1,181 +1,54 @@
 """``ascent-fails reproduce``: verify + every figure + the network sweep, and a ``report.md`` of what reproduced.
 
-Steps, each resumable (a finished step is not redone unless ``--force``):
+Steps, each announced by a header line and each resumable (a finished step is not redone unless ``--force``):
 
-1. ``verify``: :func:`proofs_check.run_all`, saved as ``verify.json`` / ``verify.txt``;
-2. every figure command of the CLI (``figure phase``, ``figure toy``) with its defaults, into ``figures/<name>/``;
-3. ``nn run`` on the default sweep (or the narrowed one given by the flags) into ``nn/`` (it resumes by itself);
+1. ``verify``: :func:`ascent_fails.proofs_check.runner.run_all`, saved as ``verify.json`` / ``verify.txt``;
+2. every figure command (``figure phase``, ``figure toy``) with its defaults, into ``figures/<name>/``;
+3. ``nn run`` (:func:`ascent_fails.nn_experiments.run_command.execute`) on the quick protocol (or the one the
+   flags give) into ``nn/``; it resumes by itself;
 4. ``report.md``: links every figure and table and states, claim by claim, whether the numbers reproduced the
-   paper's qualitative claims. The verdicts are computed from the results by :func:`assess_claims` with the
-   thresholds stated in the report, never written in advance.
+   paper's qualitative claims. The verdicts are computed from the results by
+   :func:`ascent_fails.nn_experiments.claims.assess_claims`, never written in advance.
 
-It needs no GPU and no download; on a fresh install the default network sweep is the scaled-down protocol
-described in ``ascent-fails nn run --help`` (``--full`` runs the paper's full protocol).
+Everything the network step needs (its flags, sweep and forget-set files, data directory, output directory) is
+checked before the first step starts, so a mistake costs a second, not the minutes of ``verify``. It needs no
+GPU and no download; on a fresh install the network sweep is the quick protocol described in
+``ascent-fails nn run --help`` (``--full`` runs the paper's full protocol).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Claim", "assess_claims", "FIGURE_COMMANDS", "configure_parser", "main", "write_report"]
+from ascent_fails.nn_experiments.claims import Claim, assess_claims  # re-exported: the report's verdicts
 
-#: CLI words of every figure command that reproduce runs with its defaults
-FIGURE_COMMANDS: tuple[tuple[str, ...], ...] = (("figure", "phase"), ("figure", "toy"))
+__all__ = ["Claim", "assess_claims", "FIGURES", "Reproduction", "reproduce", "run_figure", "write_report",
+           "configure_parser", "main"]
+
+#: (name, module of the figure command, what it draws): every figure that reproduce makes with its defaults
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("phase", "ascent_fails.numerics.phase_figure", "Figure 4, the alpha-epsilon phase diagram"),
+    ("toy", "ascent_fails.numerics.toy_figure", "Figure 5, the non-convex toy landscape"),
+)
 _DONE = ".done.json"
 
-# Thresholds of the classification of an ascent-based configuration (stated in the report).
-BROKEN_VAL_FACTOR = 2.0  # broken: validation KLoM > 2 × the pretrained model's and > 1.5 × the floor ...
-BROKEN_ACC_DROP = 0.05  # ... or validation accuracy more than 5 points below the pretrained model's
-SUCCESS_FACTOR = 1.5  # success (if not broken): KLoM of every group ≤ 1.5 × that group's noise floor
-NEAR_FORGET_FRACTION = 0.8  # near the pretrained model: forget KLoM still ≥ 80 % of the pretrained model's
-ASCENT_METHODS = ("ga", "gda", "scrub")
-ILLUSION_RISE = 1.25  # illusion: the mean KLoM ends > 25 % above its minimum over the run
 
+def _doc_link(page: str, anchor: str = "") -> str:
+    """``docs/<page>`` as Markdown: a link to the file when the source tree is beside the installed package."""
+    import ascent_fails
 
-@dataclass(frozen=True)
-class Claim:
-    """One qualitative claim of the paper and what the results say about it."""
-
-    id: str
-    statement: str  # the paper's claim, in one sentence
-    reproduced: bool | None  # None: the results cannot decide (e.g. the needed forget sets were not run)
-    evidence: str  # the numbers behind the verdict
-
-
-def _classify(row: Mapping[str, Any], start: Mapping[str, Any], floor: Mapping[str, float]) -> str:
-    """'broken', 'success', 'near_pretrained' or 'partial' for one configuration (thresholds above).
-
-    Broken is tested first: with the oracle‖unlearned direction, a model whose margins spread out (e.g. GA at a
-    large lr) can score a KLoM *below* the noise floor while losing accuracy, and must not count as a success.
-    """
-    k = row["klom_p95"]
-    if _broken(row, start, floor):
-        return "broken"
-    if all(k[g] <= SUCCESS_FACTOR * floor[g] for g in ("forget", "retain", "validation")):
-        return "success"
-    if k["forget"] >= NEAR_FORGET_FRACTION * start["klom_p95"]["forget"]:
-        return "near_pretrained"
-    return "partial"
-
-
-def _broken(row: Mapping[str, Any], start: Mapping[str, Any], floor: Mapping[str, float]) -> bool:
-    k = row["klom_p95"]
-    val_blowup = k["validation"] > BROKEN_VAL_FACTOR * start["klom_p95"]["validation"] and k["validation"] > SUCCESS_FACTOR * floor["validation"]
-    return val_blowup or row["accuracy"]["validation"] < start["accuracy"]["validation"] - BROKEN_ACC_DROP
-
-
-def _best_worst_group(rows: Sequence[Mapping[str, Any]]) -> float:
-    """min over configurations of max over groups of KLoM: the best any configuration gets on its worst group."""
-    return min(max(r["klom_p95"].values()) for r in rows)
-
-
-def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
-    """The paper's qualitative network claims (spec §6), judged on ``results`` (a results.json dict)."""
-    sets = {fs["name"]: fs for fs in results["forget_sets"]}
-    runs = results["runs"]
-    start = {r["forget_set"]: r for r in runs if r["method"] == "do_nothing"}
-    claims: list[Claim] = []
-
-    # 1. most ascent-based runs stay near the pretrained model or break it
-    counts = {"success": 0, "broken": 0, "near_pretrained": 0, "partial": 0}
-    trivial = 0  # successes on sets where doing nothing already meets the success thresholds
-    for r in runs:
-        if r["method"] in ASCENT_METHODS and r["forget_set"] in start:
-            fs = sets[r["forget_set"]]
-            floor = fs.get("floor") or results["floor"]
-            kind = _classify(r, start[r["forget_set"]], floor)
-            counts[kind] += 1
-            trivial += kind == "success" and _classify(start[r["forget_set"]], start[r["forget_set"]], floor) == "success"
-    total = sum(counts.values())
-    if total:
-        share = (counts["near_pretrained"] + counts["broken"]) / total
-        claims.append(Claim(
-            "stuck_or_broken",
-            "Most GA/GDA/SCRUB configurations either stay near the pretrained model or break it.",
-            share > 0.5,
-            f"{total} configurations: {counts['near_pretrained']} near the pretrained model, {counts['broken']} broken, "
-            f"{counts['partial']} partial, {counts['success']} successful ({trivial} of them on forget sets where doing "
-            f"nothing is already a success); near + broken = {share:.0%}.",
-        ))
-    else:
-        claims.append(Claim("stuck_or_broken", "Most GA/GDA/SCRUB configurations stay near the pretrained model or break it.",
-                            None, "no GA/GDA/SCRUB run together with a do-nothing baseline in the results"))
-
-    # best worst-group KLoM per forget set, over the ascent-based configurations that did not break the model
-    best = {}
-    for name, fs in sets.items():
-        if name not in start:
-            continue
-        floor = fs.get("floor") or results["floor"]
-        rows = [r for r in runs if r["forget_set"] == name and r["method"] in ASCENT_METHODS and not _broken(r, start[name], floor)]
-        if rows:
-            best[name] = _best_worst_group(rows)
-
-    # 2. PC (high-influence) sets are harder than random sets of the same size
-    pairs = []
-    randoms = {fs["size"]: name for name, fs in sets.items() if fs["kind"] == "random"}
-    for name, fs in sets.items():
-        if fs["kind"] != "random" and fs["kind"] != "file" and fs["size"] in randoms and name in best and randoms[fs["size"]] in best:
-            pairs.append((name, randoms[fs["size"]], best[name], best[randoms[fs["size"]]]))
-    if pairs:
-        harder = sum(pc > rnd for _, _, pc, rnd in pairs)
-        detail = "; ".join(f"{pc_name} {pc:.2f} vs {rnd_name} {rnd:.2f}" for pc_name, rnd_name, pc, rnd in pairs)
-        claims.append(Claim(
-            "pc_harder",
-            "High-influence (PC) forget sets are harder to unlearn than random sets of the same size.",
-            harder > len(pairs) / 2,
-            f"best worst-group KLoM over unbroken GA/GDA/SCRUB configurations, PC set vs random set of equal size: {detail} "
-            f"(PC harder in {harder}/{len(pairs)} pairs).",
-        ))
-    else:
-        claims.append(Claim("pc_harder", "PC forget sets are harder than random sets of the same size.", None,
-                            "no PC set with a random set of the same size was run"))
-
-    # 3. larger (random) sets are harder
-    sized = sorted((fs["size"], best[name], name) for name, fs in sets.items() if fs["kind"] == "random" and name in best)
-    if len(sized) >= 2:
-        steps = list(zip(sized, sized[1:]))
-        rising = sum(b[1] > a[1] for a, b in steps)
-        claims.append(Claim(
-            "larger_harder",
-            "Larger forget sets are harder to unlearn.",
-            rising > len(steps) / 2,
-            "best worst-group KLoM (unbroken GA/GDA/SCRUB configurations) on the random sets by size: "
-            + ", ".join(f"|F|={s} ({n}): {v:.2f}" for s, v, n in sized)
-            + f" (increases in {rising}/{len(steps)} steps).",
-        ))
-    else:
-        claims.append(Claim("larger_harder", "Larger forget sets are harder to unlearn.", None,
-                            "fewer than two random forget sets were run"))
-    # 4. the "illusion" (Fig. 2): along a GA run the mean KLoM first falls, then rises again past a best epoch
-    ill = results.get("illusion") or {}
-    curves: dict[float, list[tuple[int, float]]] = {}
-    for r in ill.get("runs", []):
-        curves.setdefault(r["hparams"]["lr"], []).append((r["epoch"], sum(r["klom_p95"].values()) / 3))
-    if curves and ill.get("forget_set") in start:
-        begin = sum(start[ill["forget_set"]]["klom_p95"].values()) / 3
-        found = []
-        for lr, points in sorted(curves.items()):
-            points = [(0, begin)] + sorted(points)
-            best_epoch, best = min(points, key=lambda p: p[1])
-            last_epoch, last = points[-1]
-            if 0 < best_epoch < last_epoch and last > ILLUSION_RISE * best and best < begin:
-                found.append(f"lr={lr:g}: {begin:.2f} at epoch 0 → {best:.2f} at epoch {best_epoch} → {last:.2f} at epoch {last_epoch}")
-        claims.append(Claim(
-            "illusion",
-            "Forgetting with GA needs the right learning rate and the right stopping time (the mean KLoM passes through "
-            "a minimum and rises again).",
-            bool(found),
-            (f"GA on {ill['forget_set']}, mean of forget/retain/validation KLoM: " + "; ".join(found)) if found else
-            f"no learning rate of the illusion runs has an interior minimum followed by a rise of > {ILLUSION_RISE - 1:.0%}.",
-        ))
-    return claims
+    name = f"docs/{page}" + (f"#{anchor}" if anchor else "")
+    local = Path(ascent_fails.__file__).resolve().parents[1] / "docs" / page
+    if local.is_file():
+        return f"[`{name}`]({local.as_uri()}{'#' + anchor if anchor else ''})"
+    return f"`{name}`"
 
 
 def _verdict(value: bool | None) -> str:
@@ -184,10 +57,16 @@ def _verdict(value: bool | None) -> str:
 
 def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[str, Any], nn: Mapping[str, Any] | None,
                  nn_files: Mapping[str, Path], seconds: float) -> Path:
-    """Write ``out/report.md`` from the outcomes of the steps; returns its path."""
+    """Write ``out/report.md`` (atomically) from the outcomes of the steps; returns its path."""
+    from ascent_fails.atomic_io import atomic_write_text
+    from ascent_fails.nn_experiments.claims import assess_claims, criteria
+
     lines = ["# Reproduction report: \"Ascent Fails to Forget\" (arXiv 2509.26427)", "",
              f"Generated by `ascent-fails reproduce` in {seconds:.0f} s (this session). Every verdict below is computed "
-             "from the files linked next to it.", ""]
+             "from the files linked next to it.", "",
+             f"Definitions: {_doc_link('theory.md')} (the results, their symbols and the four kinds of evidence) and "
+             f"{_doc_link('experiments.md')} (KLoM, the noise floor, forget sets, datamodels, methods and grids, cost, "
+             "the verdicts below) in the ascent-fails repository.", ""]
     lines += ["## 1. Theory: `ascent-fails verify`", ""]
     if verify is None:
         lines += ["Not run.", ""]
@@ -244,19 +123,116 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
                       "For context, the paper's Table 1 (N = 100, forget / retain / validation): MNIST 0.02 %: 0.50 / 0.70 / "
                       "0.71, 0.2 %: 2.72 / 2.88 / 2.90, 10 %: 1.79 / 1.65 / 1.71 (other data, models and set sizes: "
                       "only the orders of magnitude are comparable).", ""]
-        lines += ["### Claims", "",
-                  f"Classification of each GA/GDA/SCRUB configuration, in this order: *broken* if validation KLoM > "
-                  f"{BROKEN_VAL_FACTOR} × the pretrained model's (and above {SUCCESS_FACTOR} × floor) or validation accuracy drops "
-                  f"by more than {BROKEN_ACC_DROP * 100:.0f} points; *success* if the KLoM of every group is ≤ {SUCCESS_FACTOR} × the "
-                  f"floor of that group; *near the pretrained model* if forget KLoM stays ≥ {NEAR_FORGET_FRACTION:.0%} of the "
-                  "pretrained model's; otherwise *partial*. A set's difficulty is the best worst-group KLoM that an unbroken "
-                  "GA/GDA/SCRUB configuration reaches on it.", ""]
+        lines += ["### Claims", "", criteria() + f" (Verdicts: {_doc_link('experiments.md', 'verdicts')}.)", ""]
         for claim in assess_claims(nn):
             lines.append(f"- {_verdict(claim.reproduced)} — {claim.statement} {claim.evidence}")
         lines.append("")
-    path = out / "report.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
+
+
+def _step_done(folder: Path) -> Mapping[str, Any] | None:
+    marker = folder / _DONE
+    return json.loads(marker.read_text()) if marker.is_file() else None
+
+
+def _figure_defaults(module: Any, out: Path) -> argparse.Namespace:
+    """The figure command's arguments as its own parser defaults them, with ``out`` as ``--out``."""
+    parser = argparse.ArgumentParser()
+    module.configure_parser(parser)
+    values = {a.dest: a.default for a in parser._actions if a.dest != "help"}
+    values["out"] = out
+    return argparse.Namespace(**values)
+
+
+def run_figure(module_name: str, folder: Path, force: bool = False) -> dict[str, Any]:
+    """Run one figure command with its defaults into ``folder`` unless a previous run finished there.
+
+    Returns ``{"ok", "error", "files"}``. A failing figure is reported in the outcome (and in report.md),
+    not raised, so that the other steps still run.
+    """
+    from ascent_fails.atomic_io import atomic_write_json
+
+    done = None if force else _step_done(folder)
+    if done is not None:
+        return dict(done)
+    try:
+        module = importlib.import_module(module_name)
+        code = int(module.main(_figure_defaults(module, folder)) or 0)
+    except Exception as exc:  # noqa: BLE001 - a failing figure is reported, the rest runs
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "files": []}
+    files = sorted(str(p) for p in folder.iterdir() if p.name != _DONE and not p.name.startswith("."))
+    outcome = {"ok": code == 0, "error": f"exit status {code}" if code else "", "files": files}
+    if outcome["ok"]:
+        atomic_write_json(folder / _DONE, outcome)
+    return outcome
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """What :func:`reproduce` did: the report, and whether verify and every figure succeeded."""
+
+    report: Path
+    ok: bool  # verify passed and every figure was produced (the network claims are verdicts, not failures)
+    verify: dict[str, Any]  # VerifyReport.to_dict()
+    figures: dict[str, dict[str, Any]]  # "figure <name>" → {"ok", "error", "files"}
+    nn: dict[str, Any] | None = field(default=None)  # results.json of the network sweep, None if skipped
+
+
+def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress: bool = True) -> Reproduction:
+    """Run every step into ``out`` and write ``report.md``.
+
+    ``nn`` is a :class:`~ascent_fails.nn_experiments.run_command.RunRequest` (the quick protocol by default,
+    ``False`` to skip the network sweep). Everything the sweep needs is checked before verify starts.
+    """
+    from ascent_fails.atomic_io import atomic_write_json, atomic_write_text
+    from ascent_fails.cli_errors import output_dir
+    from ascent_fails.progress import stage
+    from ascent_fails.proofs_check.runner import registered_results, run_all
+
+    started = time.perf_counter()
+    from ascent_fails.nn_experiments.preflight import output_location
+
+    output_location("--out", out)  # a file given as --out is named before the network flags are checked
+    plan = None
+    if nn is not False:
+        from ascent_fails.nn_experiments import run_command
+
+        request = run_command.RunRequest(progress=progress) if nn is None else nn
+        plan = run_command.plan_run(Path(out) / "nn", request)  # a mistake in the nn flags fails now, not in step 3
+    target = output_dir("--out", out)
+
+    verify_file = target / "verify.json"
+    if verify_file.is_file() and not force:
+        verify = json.loads(verify_file.read_text())
+        print(f"verify: reusing {verify_file} (--force redoes it)")
+    else:
+        count = len(registered_results())
+        with stage(f"verify: {count} results of the paper, each with four kinds of evidence", total=count,
+                   unit="result", enabled=progress) as bar:
+            report = run_all()
+            bar.update(count)
+        atomic_write_text(target / "verify.txt", report.to_text(verbose=True) + "\n")
+        verify = report.to_dict()
+        atomic_write_json(verify_file, verify)
+        print(report.to_text(verbose=False))
+
+    figures = {}
+    for name, module_name, what in FIGURES:
+        folder = output_dir("--out", target / "figures" / name)
+        with stage(f"figure {name}: {what}", unit="file", enabled=progress) as bar:
+            outcome = run_figure(module_name, folder, force)
+            bar.update(len(outcome["files"]))
+        figures[f"figure {name}"] = outcome
+        print(f"figure {name}: {'ok' if outcome['ok'] else 'FAILED ' + outcome['error']}")
+
+    results, files = None, {}
+    if plan is not None:
+        from ascent_fails.nn_experiments.run_command import execute
+
+        results, files = execute(plan)
+    path = write_report(target, verify, figures, results, files, time.perf_counter() - started)
+    ok = bool(verify.get("all_passed")) and all(o["ok"] for o in figures.values())
+    return Reproduction(report=path, ok=ok, verify=verify, figures=figures, nn=results)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -266,58 +242,17 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="redo verify and the figures even if they are done")
     parser.add_argument("--skip-nn", action="store_true", help="skip the network sweep (theory only)")
     add_sweep_arguments(parser)
-
-
-def _step_done(folder: Path) -> Mapping[str, Any] | None:
-    marker = folder / _DONE
-    return json.loads(marker.read_text()) if marker.is_file() else None
-
-
-def _run_figure(words: tuple[str, ...], folder: Path, force: bool) -> dict[str, Any]:
-    from ascent_fails.proofs_check.cli import build_parser
-    from ascent_fails.atomic_io import atomic_write_json
-
-    done = None if force else _step_done(folder)
-    if done is not None:
-        return dict(done)
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        argv = [*words, "--out", str(folder)]
-        args = build_parser(argv).parse_args(argv)
-        code = int(args.handler(args) or 0)
-        outcome = {"ok": code == 0, "error": f"exit status {code}" if code else "", "files": sorted(str(p) for p in folder.iterdir() if p.name != _DONE)}
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failing figure (or its parser) is reported, the rest runs
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "files": []}
-    if outcome["ok"]:
-        atomic_write_json(folder / _DONE, outcome)
-    return outcome
+    parser.epilog = ("Writes verify.txt/verify.json, figures/phase/, figures/toy/, nn/ (the files of `nn run`) and "
+                     "report.md into --out. Definitions: docs/theory.md and docs/experiments.md.")
 
 
 def main(args: argparse.Namespace) -> int:
-    from ascent_fails.nn_experiments.run_command import run_from_args
-    from ascent_fails.atomic_io import atomic_write_json
-    from ascent_fails.proofs_check.runner import run_all
+    from ascent_fails.nn_experiments.run_command import request_from_args
+    from ascent_fails.nn_experiments.threads import machine_threads
 
-    started = time.perf_counter()
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    verify_file = out / "verify.json"
-    if verify_file.is_file() and not args.force:
-        verify = json.loads(verify_file.read_text())
-        print(f"verify: reusing {verify_file}")
-    else:
-        report = run_all()
-        (out / "verify.txt").write_text(report.to_text(verbose=True) + "\n")
-        verify = report.to_dict()
-        atomic_write_json(verify_file, verify)
-        print(report.to_text(verbose=False))
-    figures = {" ".join(words): _run_figure(words, out / "figures" / words[-1], args.force) for words in FIGURE_COMMANDS}
-    for name, outcome in figures.items():
-        print(f"{name}: {'ok' if outcome['ok'] else 'FAILED ' + outcome['error']}")
-    nn, nn_files = None, {}
     if not args.skip_nn:
-        nn, nn_files = run_from_args(args, out / "nn")
-    path = write_report(out, verify, figures, nn, nn_files, time.perf_counter() - started)
-    print(f"wrote {path}")
-    ok = bool(verify.get("all_passed")) and all(o["ok"] for o in figures.values())
-    return 0 if ok else 1
+        machine_threads()  # torch's own thread count, read before any step can change it
+    outcome = reproduce(args.out, False if args.skip_nn else request_from_args(args), force=args.force,
+                        progress=not args.no_progress)
+    print(f"wrote {outcome.report}")
+    return 0 if outcome.ok else 1

@@ -2,5 +2,5 @@
 
 One module per result; each module docstring states the result in the paper's symbols, maps them to the
 parameter names used in code, and carries the tag ``[paper]`` or ``[reconstructed]`` of
-``shared/spec/THEORY.md``.
+``docs/theory.md#tags-paper-and-reconstructed``.
 """

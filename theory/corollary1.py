@@ -41,8 +41,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import closed_form
-from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 from ascent_fails.validate import require_in_range
 
 __all__ = [
@@ -82,13 +82,13 @@ def gaps(n_retain: Any, n_forget: Any, n_retain_axis: Any, ridge: Any) -> tuple[
     """(|w^D − w^R|, |w^R − w^DA|) at α = |F|/|R| from Lemma 2's closed forms (float path, vectorised)."""
     alpha = balanced_ratio(n_retain, n_forget)
     w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, alpha, ridge)
-    return closed_form.scalar_or_array(np.abs(w_d - w_r)), closed_form.scalar_or_array(np.abs(w_r - w_da))
+    return axis_parameters.scalar_or_array(np.abs(w_d - w_r)), axis_parameters.scalar_or_array(np.abs(w_r - w_da))
 
 
 def gaps_mp(n_retain: Any, n_forget: Any, n_retain_axis: Any, ridge: Any, dps: int = 50) -> tuple[Any, Any]:
-    """:func:`gaps` from :func:`theory.closed_form.stationary_points_mp` (α = |F|/|R| exact, see module docstring)."""
+    """:func:`gaps` from :func:`theory.closed_form_mp.stationary_points_mp` (α = |F|/|R| exact, see module docstring)."""
     alpha = balanced_ratio(n_retain, n_forget)
-    p = closed_form.stationary_points_mp(n_retain, n_forget, n_retain_axis, alpha, ridge, dps=dps)
+    p = closed_form_mp.stationary_points_mp(n_retain, n_forget, n_retain_axis, alpha, ridge, dps=dps)
     with mpmath.workdps(dps):
         return abs(p.pretrained - p.oracle), abs(p.oracle - p.descent_ascent)
 
@@ -97,7 +97,7 @@ def growth_rate(ridge: Any) -> Any:
     """ln(1/λ) − ln ln(1/λ), the growth of |w^R − w^DA| as λ → 0 (λ < 1, so that ln ln(1/λ) is defined)."""
     lam = require_in_range("ridge", ridge, 0.0, 1.0, symbol="λ; Corollary 1 takes λ → 0")
     inv = -np.log(lam)
-    return closed_form.scalar_or_array(inv - np.log(inv))
+    return axis_parameters.scalar_or_array(inv - np.log(inv))
 
 
 def lambert_remainder_bounds(argument: Any) -> tuple[Any, Any]:
@@ -105,7 +105,7 @@ def lambert_remainder_bounds(argument: Any) -> tuple[Any, Any]:
     x = require_in_range("argument", argument, math.e, math.inf, closed=(True, False), symbol="x = |R_j|/(λ|R|) >= e")
     log_x = np.log(x)
     rate = np.log(log_x) / log_x
-    return closed_form.scalar_or_array(0.5 * rate), closed_form.scalar_or_array(math.e / (math.e - 1) * rate)
+    return axis_parameters.scalar_or_array(0.5 * rate), axis_parameters.scalar_or_array(math.e / (math.e - 1) * rate)
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class RidgeSweep:
 
     def remainder_within_bounds(self) -> np.ndarray:
         """Hoorfar–Hassani bounds hold (up to rounding) wherever x ≥ e; True where x < e (no claim there)."""
-        tol = closed_form.rounding_slack(self.oracle_da_gap)
+        tol = rounding.rounding_slack(self.oracle_da_gap)
         inside = (self.remainder >= self.remainder_low - tol) & (self.remainder <= self.remainder_high + tol)
         return np.where(np.isnan(self.remainder), True, inside)
 
@@ -162,7 +162,7 @@ def ridge_sweep(
         forget_ratio_axis=float(alpha),
         pretrained_oracle_gap=np.abs(w_d - w_r),
         oracle_da_gap=gap_da,
-        slack=closed_form.rounding_slack(w_d, w_r),
+        slack=rounding.rounding_slack(w_d, w_r),
         remainder=np.where(big, gap_da - (log_x - np.log(log_x)), nan),
         remainder_low=np.where(big, low, nan),
         remainder_high=np.where(big, high, nan),

@@ -1,6 +1,6 @@
 r"""Cross-dimensional correlations: the two-coordinate model of Section 5.1.2 (Lemmas 6–10, 12, Figure 4).
 
-Model. Exponential loss ℓ(w) = e^{−y⟨w, x⟩}, ridge λ, global normalisers |D|, |R|, |F| (THEORY.md §2).
+Model. Exponential loss ℓ(w) = e^{−y⟨w, x⟩}, ridge λ, global normalisers |D|, |R|, |F| (docs/theory.md#the-exponential-loss-logistic-model).
 Two coordinates (i, j) carry a retain group of r points x = (1, ε) and a forget group of αr points
 x = (ε, 1), all labelled +1; ε ∈ (0, 1) is the correlation. The change of variables
 
@@ -23,7 +23,7 @@ Gradient flow on L(w) is the flow dZ/dt = −λ F(Z) in Z = (X, Y) (because dZ/d
 Useful identities (all checked by SymPy in the tests):  X − Y = b(1−ε)²(e^{−X} − αe^{−Y}) for D, so
 α ≤ 1 ⟹ Y_D ≤ X_D; and X − Y = (1−ε)²(p e^{−X} + q e^{−Y}) ≥ 0 for DA.
 
-Results (tags as in THEORY.md §3):
+Results (tags as in docs/theory.md#the-correlated-model):
 
 * Lemma 6 [reconstructed]: X_R = W_0((1+ε²)p), Y_R = (2ε/(1+ε²)) X_R.
 * Lemma 7 [reconstructed] (Y_D ≤ X_D, i.e. α ≤ 1): W_0(b(1+ε²+2αε)) ≤ X_D ≤ W_0(b(1+ε²)) + (2ε/(1+ε²))W_0(bα(1+ε²)),

@@ -33,8 +33,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import closed_form
-from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 from ascent_fails.validate import require_positive
 
 __all__ = ["distance", "distance_bound", "bound_margin", "holds", "distance_mp", "distance_bound_mp", "proof_steps"]
@@ -49,14 +49,14 @@ def _weights(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis
 def distance(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any) -> Any:
     """|w^D − w^R| from Lemma 2's closed forms (float path, vectorised)."""
     w_d, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
-    return closed_form.scalar_or_array(np.abs(w_d - w_r))
+    return axis_parameters.scalar_or_array(np.abs(w_d - w_r))
 
 
 def distance_bound(n_retain: Any, n_forget: Any, forget_ratio_axis: Any) -> Any:
     """|ln((1+α)|R|/|D|)|, computed as |log1p(−(|F| − α|R|)/|D|)| so that it stays accurate near α = |F|/|R|."""
-    r, f = closed_form.validate_parameters(n_retain=n_retain, n_forget=n_forget)
+    r, f = axis_parameters.validate_parameters(n_retain=n_retain, n_forget=n_forget)
     excess = closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)  # (1+α)|R|/|D| = 1 − excess/|D|
-    return closed_form.scalar_or_array(np.abs(np.log1p(-excess / (r + f))))
+    return axis_parameters.scalar_or_array(np.abs(np.log1p(-excess / (r + f))))
 
 
 def bound_margin(
@@ -76,7 +76,7 @@ def bound_margin(
     factor = require_positive("bound_factor", bound_factor, symbol="multiplier of Lemma 4's bound")
     w_d, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     bound = factor * distance_bound(n_retain, n_forget, forget_ratio_axis)
-    return closed_form.distance_margin(w_d, w_r, bound, "upper", include_rounding_slack)
+    return rounding.distance_margin(w_d, w_r, bound, "upper", include_rounding_slack)
 
 
 def holds(
@@ -88,7 +88,7 @@ def holds(
     bound_factor: float = 1.0,
 ) -> Any:
     """|w^D − w^R| ≤ bound_factor · |ln((1+α)|R|/|D|)| up to rounding (bool, vectorised; Lemma 4 at factor 1)."""
-    return closed_form.nonnegative(
+    return rounding.nonnegative(
         bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, True)
     )
 
@@ -96,15 +96,15 @@ def holds(
 def distance_mp(
     n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, dps: int = 50
 ) -> mpmath.mpf:
-    """|w^D − w^R| from :func:`theory.closed_form.stationary_points_mp`."""
-    p = closed_form.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
+    """|w^D − w^R| from :func:`theory.closed_form_mp.stationary_points_mp`."""
+    p = closed_form_mp.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
     with mpmath.workdps(dps):
         return abs(p.pretrained - p.oracle)
 
 
 def distance_bound_mp(n_retain: Any, n_forget: Any, forget_ratio_axis: Any, dps: int = 50) -> mpmath.mpf:
     """|ln((1+α)|R|/|D|)| at ``dps`` digits (inputs taken exactly)."""
-    closed_form.validate_parameters(
+    axis_parameters.validate_parameters(
         n_retain=float(n_retain), n_forget=float(n_forget), forget_ratio_axis=float(forget_ratio_axis)
     )
     with mpmath.workdps(dps):

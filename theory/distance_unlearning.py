@@ -36,8 +36,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import closed_form
-from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 from ascent_fails.validate import require_positive
 
 __all__ = ["admissible", "distance", "distance_bound", "bound_margin", "holds", "distance_mp", "proof_steps"]
@@ -45,7 +45,7 @@ __all__ = ["admissible", "distance", "distance_bound", "bound_margin", "holds", 
 
 def admissible(n_retain: Any, n_forget: Any, forget_ratio_axis: Any) -> Any:
     """α ≥ |F|/|R|, decided exactly (sign of |F| − α|R| from :func:`theory.closed_form.retain_excess`)."""
-    return closed_form.nonnegative(-np.asarray(closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)))
+    return rounding.nonnegative(-np.asarray(closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)))
 
 
 def _weights(
@@ -66,7 +66,7 @@ def distance(
 ) -> Any:
     """|w^R − w^DA| with w^DA = W_branch(z_DA) (float path, vectorised; +inf where DA diverges, branch 0)."""
     w_da, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch)
-    return closed_form.scalar_or_array(np.abs(w_r - w_da))
+    return axis_parameters.scalar_or_array(np.abs(w_r - w_da))
 
 
 def distance_bound(n_retain: Any, n_retain_axis: Any, ridge: Any) -> Any:
@@ -92,7 +92,7 @@ def bound_margin(
     factor = require_positive("bound_factor", bound_factor, symbol="multiplier of Lemma 5's bound")
     w_da, w_r = _weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, branch)
     bound = factor * distance_bound(n_retain, n_retain_axis, ridge)
-    return closed_form.distance_margin(w_da, w_r, bound, "lower", include_rounding_slack)
+    return rounding.distance_margin(w_da, w_r, bound, "lower", include_rounding_slack)
 
 
 def holds(
@@ -108,7 +108,7 @@ def holds(
 
     Evaluated wherever asked, so a test can show it failing below α = |F|/|R| or with ``bound_factor`` > 1.
     """
-    return closed_form.nonnegative(
+    return rounding.nonnegative(
         bound_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, bound_factor, branch, True)
     )
 
@@ -122,8 +122,8 @@ def distance_mp(
     branch: Literal[0, -1] = 0,
     dps: int = 50,
 ) -> mpmath.mpf:
-    """|w^R − w^DA| from :func:`theory.closed_form.stationary_points_mp` (branch −1 requires regime 2)."""
-    p = closed_form.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
+    """|w^R − w^DA| from :func:`theory.closed_form_mp.stationary_points_mp` (branch −1 requires regime 2)."""
+    p = closed_form_mp.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
     w_da = p.descent_ascent if branch == 0 else p.descent_ascent_maximum
     if w_da is None:
         raise ValueError(f"branch={branch} (local maximum W_-1(z_DA)) exists only in regime 2, not regime {p.regime}")

@@ -1,6 +1,6 @@
 r"""Iterated vs simultaneous DA (appendix) [paper claim; the η² correction term is *reconstructed*].
 
-Setting (Section 5.1.1, one decoupled axis; THEORY.md §2). With a = |R_j|/|R| (``retain_share``),
+Setting (Section 5.1.1, one decoupled axis; docs/theory.md#iterated-vs-simultaneous-da). With a = |R_j|/|R| (``retain_share``),
 b = |F_j|/|F| (``forget_share``), λ (``ridge``) and step η (``step``), the two per-step directions are
 
     g_R(w) = λw − a e^{−w}      gradient of the retain objective a e^{−w} + (λ/2)w²      (descent step)

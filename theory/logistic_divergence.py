@@ -39,17 +39,17 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import closed_form
-from ascent_fails.theory.closed_form import SymbolicStep
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 
 __all__ = ["admissible_range", "ordering_margin", "holds", "ordering_margin_mp", "proof_steps"]
 
 
 def admissible_range(n_retain: Any, n_forget: Any) -> tuple[Any, Any]:
     """(α_low, α_high) = (|F|²/(|R|(|F|+|D|)), |F|/|R|), the closed range of α in Lemma 3."""
-    r, f = closed_form.validate_parameters(n_retain=n_retain, n_forget=n_forget)
+    r, f = axis_parameters.validate_parameters(n_retain=n_retain, n_forget=n_forget)
     low = f * f / (r * (f + (r + f)))
-    return closed_form.scalar_or_array(low), closed_form.regime_boundary_2(n_retain, n_forget)
+    return axis_parameters.scalar_or_array(low), closed_form.regime_boundary_2(n_retain, n_forget)
 
 
 def ordering_margin(
@@ -62,29 +62,29 @@ def ordering_margin(
 ) -> Any:
     """min(w^D − w^DA, w^R − w^D): ≥ 0 exactly when w^DA ≤ w^D ≤ w^R (float path, vectorised).
 
-    With ``include_rounding_slack`` the :func:`theory.closed_form.rounding_slack` of the three weights is added:
+    With ``include_rounding_slack`` the :func:`theory.rounding.rounding_slack` of the three weights is added:
     the margin of the float test :func:`holds` performs.
     """
     w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge)
     margin = np.minimum(w_d - w_da, w_r - w_d)
     if include_rounding_slack:
-        margin = margin + closed_form.rounding_slack(w_da, w_d, w_r)
-    return closed_form.scalar_or_array(margin)
+        margin = margin + rounding.rounding_slack(w_da, w_d, w_r)
+    return axis_parameters.scalar_or_array(margin)
 
 
 def holds(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any) -> Any:
-    """Lemma 3's conclusion w^DA ≤ w^D ≤ w^R, up to :func:`theory.closed_form.rounding_slack` (bool, vectorised).
+    """Lemma 3's conclusion w^DA ≤ w^D ≤ w^R, up to :func:`theory.rounding.rounding_slack` (bool, vectorised).
 
     It is evaluated wherever asked, so that a test can show where it fails (outside :func:`admissible_range`).
     """
-    return closed_form.nonnegative(ordering_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, True))
+    return rounding.nonnegative(ordering_margin(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, True))
 
 
 def ordering_margin_mp(
     n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, dps: int = 50
 ) -> mpmath.mpf:
-    """:func:`ordering_margin` from :func:`theory.closed_form.stationary_points_mp` (mpmath throughout)."""
-    p = closed_form.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
+    """:func:`ordering_margin` from :func:`theory.closed_form_mp.stationary_points_mp` (mpmath throughout)."""
+    p = closed_form_mp.stationary_points_mp(n_retain, n_forget, n_retain_axis, forget_ratio_axis, ridge, dps=dps)
     with mpmath.workdps(dps):
         return min(p.pretrained - p.descent_ascent, p.oracle - p.pretrained)
 

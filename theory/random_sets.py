@@ -1,6 +1,6 @@
 r"""Lemma 1 (Random sets) [paper]: a random forget set looks like the test set to the oracle.
 
-Statement (Lemma 1 of the paper; THEORY.md §1). Let the samples be i.i.d. from the test distribution P_T,
+Statement (Lemma 1 of the paper; docs/theory.md#lemma-1). Let the samples be i.i.d. from the test distribution P_T,
 let the forget set F be drawn uniformly at random from the training set, and let θ be the oracle (trained on
 R = D \ F, hence independent of F). With Acc_T the population accuracy of θ and Acc_F its accuracy on F,
 

@@ -4,9 +4,9 @@ With z_i = a·x_i + b·x_i² (x = −1, 1, 3, 4) the objective with cluster weig
 
     L_w(a, b; λ) = Σ_i w_i (σ(z_i) − t_i)² + c·λ(a² + b²),
 
-σ, targets t and ridge factor c given by a :class:`numerics.toy_landscape.ToyVariant` (*reconstructed*,
-THEORY.md §4). This module derives ∇L_w and ∇²L_w symbolically (independently of the hand-written float
-formulas of :mod:`numerics.toy_landscape`) and uses them to
+σ, targets t and ridge factor c given by a :class:`theory.toy_problem.ToyVariant` (*reconstructed*,
+docs/theory.md#non-convex-toy). This module derives ∇L_w and ∇²L_w symbolically (independently of the hand-written float
+formulas of :mod:`theory.toy_problem`) and uses them to
 
 * certify a reported minimum: mpmath ``findroot`` on ∇L_w = 0 at ≥ 50 digits from the float point, then
   both leading principal minors of ∇²L_w positive at the polished root (Sylvester: a strict minimum);
@@ -14,7 +14,7 @@ formulas of :mod:`numerics.toy_landscape`) and uses them to
 * prove that the ``sigmoid-01`` reading is the ``tanh`` reading at ridge 4λ:
   (sigmoid(z) − (y+1)/2)² = ¼ (tanh(z/2) − y)², so L_sigmoid-01(λ) = ¼ L_tanh(4λ).
 
->>> from ascent_fails.numerics.toy_landscape import get_variant
+>>> from ascent_fails.theory.toy_problem import get_variant
 >>> cert = certify_minimum("pretrained", get_variant("tanh"), 2.42, -0.44)
 >>> cert.is_minimum, round(float(cert.a), 4), round(float(cert.b), 4)
 (True, 2.4207, -0.4381)
@@ -30,7 +30,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from ascent_fails.numerics.toy_landscape import INPUTS, LABELS, ToyVariant, objective_weights
+from ascent_fails.theory.toy_problem import INPUTS, LABELS, ToyVariant, objective_weights
 from ascent_fails.validate import require_choice, require_finite, require_positive_int
 
 __all__ = [
@@ -117,7 +117,7 @@ def numeric_functions(objective: str, variant: ToyVariant, forget_copies: int = 
 
     ``module`` is ``"numpy"`` (floats) or ``"mpmath"`` (arbitrary precision, under ``mpmath.workdps``).
 
-    >>> from ascent_fails.numerics.toy_landscape import get_variant
+    >>> from ascent_fails.theory.toy_problem import get_variant
     >>> f = numeric_functions("pretrained", get_variant("tanh"))
     >>> float(f(0.0, 0.0, 0.1)[0])  # σ(0) = 0, so L(0) = Σ m_i · 1
     14.0

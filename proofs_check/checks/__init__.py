@@ -11,6 +11,9 @@ CHECK_MODULES: tuple[str, ...] = (
     "distance_unlearning",  # lemma5
     "corollary1",  # corollary1
     "iterated_da",  # iterated_da
-    "correlated_model",  # lemma6 ... lemma10, lemma12
+    "correlated_oracle",  # lemma6
+    "correlated_bounds",  # lemma7, lemma8
+    "correlated_ordering",  # lemma9, lemma10
+    "gauss_seidel",  # lemma12
     "toy_trap",  # toy_trap
 )

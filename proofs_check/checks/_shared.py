@@ -9,13 +9,13 @@ import mpmath
 import numpy as np
 
 from ascent_fails.proofs_check.registry import Evidence
-from ascent_fails.theory import closed_form
+from ascent_fails.theory import closed_form, closed_form_mp, closed_form_symbolic, rounding, stationary_roots
 from ascent_fails.validate import require_choice
 
 DPS = 50  # digits of every high-precision comparison
 
 
-def symbolic_evidence(steps: tuple[closed_form.SymbolicStep, ...]) -> Evidence:
+def symbolic_evidence(steps: tuple[closed_form_symbolic.SymbolicStep, ...]) -> Evidence:
     """Evidence from SymPy proof steps (shared by the Section 5.1.1 lemma checks)."""
     n_ok = sum(s.passed for s in steps)
     return Evidence(
@@ -28,8 +28,8 @@ def symbolic_evidence(steps: tuple[closed_form.SymbolicStep, ...]) -> Evidence:
 
 def root_disagreement(args: tuple, dps: int = DPS) -> tuple[closed_form.StationaryPoints, mpmath.mpf, bool]:
     """(closed forms at ``dps`` digits, their largest relative gap to the root-finding reference, converged)."""
-    fast = closed_form.stationary_points_mp(*args, dps=dps)
-    ref = closed_form.stationary_points_root_mp(*args, dps=dps)
+    fast = closed_form_mp.stationary_points_mp(*args, dps=dps)
+    ref = stationary_roots.stationary_points_root_mp(*args, dps=dps)
     return fast, ref.max_relative_difference(fast), ref.converged
 
 
@@ -43,7 +43,7 @@ def spot_recheck(
 ) -> tuple[list[mpmath.mpf], bool]:
     """Re-check a float sweep at ``dps`` digits where a float error would show: the ``count`` draws with the
     smallest ``relative_margin``. ``margin_mp(*point)`` gives the margin at a draw (float parameters, in the order
-    of ``args``); the re-check passes if every margin is ≥ −:func:`theory.closed_form.rounding_slack` of the
+    of ``args``); the re-check passes if every margin is ≥ −:func:`theory.rounding.rounding_slack` of the
     draw's ``scale``. Returns (the margins, passed).
     """
     spots = np.argsort(relative_margin)[:count]
@@ -52,7 +52,7 @@ def spot_recheck(
         point = tuple(float(v[i]) for v in args)
         with mpmath.workdps(dps):
             margins.append(margin_mp(*point))
-    passed = all(m >= -closed_form.rounding_slack(scale[i], dps=dps) for m, i in zip(margins, spots))
+    passed = all(m >= -rounding.rounding_slack(scale[i], dps=dps) for m, i in zip(margins, spots))
     return margins, passed
 
 

@@ -40,7 +40,7 @@ import sympy as sp
 from ascent_fails.numerics import assumption_data, da_dynamics
 from ascent_fails.proofs_check.checks._shared import listed_failures_evidence
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import closed_form, lambert
+from ascent_fails.theory import closed_form, closed_form_mp, closed_form_symbolic, lambert
 
 __all__ = ["RESULTS", "check_symbolic", "check_high_precision", "check_property", "check_negative_control"]
 
@@ -75,8 +75,8 @@ def _regime_parameters(rng: np.random.Generator, regime: int, position: np.ndarr
 
 def check_symbolic() -> Evidence:
     """SymPy residuals of Lemma 2, curvature λ(1 + w), branch signs, and the regime boundaries."""
-    residuals = closed_form.closed_form_residuals()
-    curvature = closed_form.stationary_curvature_residuals()
+    residuals = closed_form_symbolic.closed_form_residuals()
+    curvature = closed_form_symbolic.stationary_curvature_residuals()
     failures = [f"L'({k}) = {v}" for k, v in residuals.items() if v != 0]
     failures += [f"L''({k}) − λ(1+w) = {v}" for k, v in curvature.items() if v != 0]
     # Branch signs: (w e^w)' = (1 + w) e^w, so w ↦ w e^w is increasing on [−1, ∞) (W_0 lives there: L'' ≥ 0,
@@ -89,7 +89,7 @@ def check_symbolic() -> Evidence:
             failures.append(f"branch sign at z = {z}")
     # Regime boundaries: z_DA is linear and decreasing in α, zero at α_2 = |F|/|R| and −1/e at
     # α_3 = |F|/|R| + λ|F|/(e|R_j|): regime 1 is α ≤ α_2, regime 2 is α_2 < α ≤ α_3, regime 3 is α > α_3.
-    obj = closed_form.axis_objectives()
+    obj = closed_form_symbolic.axis_objectives()
     r, f, rj, a, lam = obj.n_retain, obj.n_forget, obj.n_retain_axis, obj.forget_ratio_axis, obj.ridge
     z_da = (1 - a * r / f) * rj / (lam * r)
     boundary_2, boundary_3 = f / r, f / r + lam * f / (sp.E * rj)
@@ -208,7 +208,7 @@ def check_high_precision() -> Evidence:
     with mpmath.workdps(_DPS):
         for params in points:
             floats = closed_form.stationary_points(*params)
-            precise = closed_form.stationary_points_mp(*params, dps=50)
+            precise = closed_form_mp.stationary_points_mp(*params, dps=50)
             r, f, rj, a, lam = (mpmath.mpf(v) for v in params)
             coefficients = {
                 "pretrained": (1 + a) * rj / (r + f),

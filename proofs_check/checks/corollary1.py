@@ -18,7 +18,7 @@ import numpy as np
 
 from ascent_fails.proofs_check.checks._shared import DPS, symbolic_evidence
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import closed_form, corollary1
+from ascent_fails.theory import closed_form, corollary1, rounding, stationary_roots
 
 SEED = 20250929  # seed of the data sets below (recorded in Evidence.data)
 DATA_SETS = 20  # seeded (|R|, |F|, |R_j|) with |F|/|R| exact in binary
@@ -49,7 +49,7 @@ def high_precision() -> Evidence:
     for r, f, rj in data:
         for ridge in MP_RIDGES:
             gap_d, gap_da = corollary1.gaps_mp(r, f, rj, ridge, dps=DPS)
-            oracle = closed_form.stationary_points_root_mp(r, f, rj, f / r, ridge, dps=DPS)
+            oracle = stationary_roots.stationary_points_root_mp(r, f, rj, f / r, ridge, dps=DPS)
             float_d, float_da = corollary1.gaps(r, f, rj, float(ridge))
             with mpmath.workdps(DPS):
                 x = mpmath.mpf(rj) / (mpmath.mpf(ridge) * r)
@@ -57,10 +57,10 @@ def high_precision() -> Evidence:
                 rem = gap_da - (mpmath.log(x) - mpmath.log(mpmath.log(x)))
                 rate = mpmath.log(mpmath.log(x)) / mpmath.log(x)
                 hh = min(rem - rate / 2, mpmath.e / (mpmath.e - 1) * rate - rem) if x >= mpmath.e else mpmath.inf
-                slack = closed_form.rounding_slack(gap_da, dps=DPS)
+                slack = rounding.rounding_slack(gap_da, dps=DPS)
             float_err = abs(float_da - float(gap_da)) / float(gap_da)
             worst_float, worst_root, worst_hh = max(worst_float, float_err), max(worst_root, root_gap), min(worst_hh, hh)
-            if (gap_d > slack or root_gap > slack or not oracle.converged or float_d > closed_form.FLOAT_SLACK * float_da
+            if (gap_d > slack or root_gap > slack or not oracle.converged or float_d > rounding.FLOAT_SLACK * float_da
                     or float_err > 1e-13 or hh < -slack):
                 failures.append([r, f, rj, ridge])
     n = len(data) * len(MP_RIDGES)

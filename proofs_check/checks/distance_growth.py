@@ -15,7 +15,7 @@ import numpy as np
 
 from ascent_fails.proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import closed_form, distance_growth
+from ascent_fails.theory import axis_parameters, distance_growth, rounding
 
 SEED = 20250927  # seed of every draw below (recorded in Evidence.data)
 SIZE = 20_000  # parameter draws of the property sweep
@@ -35,7 +35,7 @@ def symbolic() -> Evidence:
 
 
 def high_precision() -> Evidence:
-    sample = closed_form.sample_axes(SEED + 1, HIGH_PRECISION_POINTS, _any_ratio)
+    sample = axis_parameters.sample_axes(SEED + 1, HIGH_PRECISION_POINTS, _any_ratio)
     worst_margin, worst_disagreement, worst_identity, failures = mpmath.inf, mpmath.mpf(0), mpmath.mpf(0), []
     for i in range(HIGH_PRECISION_POINTS):
         args = tuple(float(v[i]) for v in sample.args())
@@ -46,7 +46,7 @@ def high_precision() -> Evidence:
             # the proof's identity at the two arguments: W(a) − W(b) − ln(a/b) + ln(W(a)/W(b)) = 0
             ratio = (1 + mpmath.mpf(args[3])) * args[0] / (mpmath.mpf(args[0]) + args[1])
             identity = abs(fast.pretrained - fast.oracle - mpmath.log(ratio) + mpmath.log(fast.pretrained / fast.oracle))
-        slack = closed_form.rounding_slack(fast.pretrained, fast.oracle, dps=DPS)
+        slack = rounding.rounding_slack(fast.pretrained, fast.oracle, dps=DPS)
         worst_margin, worst_disagreement = min(worst_margin, margin), max(worst_disagreement, disagreement)
         worst_identity = max(worst_identity, identity)
         if not converged or disagreement > slack or identity > slack or margin < -slack:
@@ -63,7 +63,7 @@ def high_precision() -> Evidence:
 
 
 def property_sweep() -> Evidence:
-    sample = closed_form.sample_axes(SEED, SIZE, _any_ratio)
+    sample = axis_parameters.sample_axes(SEED, SIZE, _any_ratio)
     args = sample.args()
     tested = np.asarray(distance_growth.bound_margin(*args, include_rounding_slack=True))
     bound = np.asarray(distance_growth.distance_bound(sample.n_retain, sample.n_forget, sample.forget_ratio_axis))
@@ -93,7 +93,7 @@ def property_sweep() -> Evidence:
 
 
 def negative_control() -> Evidence:
-    sample = closed_form.sample_axes(SEED + 2, SIZE, _any_ratio)
+    sample = axis_parameters.sample_axes(SEED + 2, SIZE, _any_ratio)
     margin = np.asarray(distance_growth.bound_margin(*sample.args(), bound_factor=TIGHTENED, include_rounding_slack=True))
     caught = int(np.count_nonzero(margin < 0))
     return Evidence(

@@ -15,7 +15,7 @@ import numpy as np
 
 from ascent_fails.proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import closed_form, distance_unlearning
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, distance_unlearning, rounding
 
 SEED = 20250928  # seed of every draw below (recorded in Evidence.data)
 SIZE = 20_000  # parameter draws of the property sweep
@@ -52,7 +52,7 @@ def symbolic() -> Evidence:
 
 
 def high_precision() -> Evidence:
-    sample = closed_form.sample_axes(SEED + 1, 2000, _at_or_above)
+    sample = axis_parameters.sample_axes(SEED + 1, 2000, _at_or_above)
     regimes = np.asarray(closed_form.descent_ascent_regime(*sample.args()))
     chosen = [i for k in (1, 2, 3) for i in np.flatnonzero(regimes == k)[:POINTS_PER_REGIME]]
     worst_margin, worst_disagreement, failures = mpmath.inf, mpmath.mpf(0), []
@@ -62,7 +62,7 @@ def high_precision() -> Evidence:
         stationary = [fast.descent_ascent] + ([fast.descent_ascent_maximum] if fast.regime == 2 else [])
         with mpmath.workdps(DPS):
             margin = min(abs(fast.oracle - w) - fast.oracle for w in stationary)  # +inf in regime 3
-        slack = closed_form.rounding_slack(fast.oracle, *stationary, dps=DPS)
+        slack = rounding.rounding_slack(fast.oracle, *stationary, dps=DPS)
         worst_margin, worst_disagreement = min(worst_margin, margin), max(worst_disagreement, disagreement)
         if not converged or disagreement > slack or margin < -slack:
             failures.append(list(args))
@@ -79,7 +79,7 @@ def high_precision() -> Evidence:
 
 
 def property_sweep() -> Evidence:
-    sample = closed_form.sample_axes(SEED, SIZE, _at_or_above)
+    sample = axis_parameters.sample_axes(SEED, SIZE, _at_or_above)
     args = sample.args()
     regimes = np.asarray(closed_form.descent_ascent_regime(*args))
     tested = np.asarray(distance_unlearning.bound_margin(*args, include_rounding_slack=True))
@@ -95,7 +95,7 @@ def property_sweep() -> Evidence:
         args, raw / scale, scale,
         lambda r, f, rj, a, lam: (
             distance_unlearning.distance_mp(r, f, rj, a, lam, dps=DPS)
-            - closed_form.stationary_points_mp(r, f, rj, a, lam, dps=DPS).oracle
+            - closed_form_mp.stationary_points_mp(r, f, rj, a, lam, dps=DPS).oracle
         ),
         SPOT_CHECKS,
     )
@@ -116,11 +116,11 @@ def property_sweep() -> Evidence:
 
 def negative_control() -> Evidence:
     margin_below = np.asarray(
-        distance_unlearning.bound_margin(*closed_form.sample_axes(SEED + 2, SIZE, _below).args(), include_rounding_slack=True)
+        distance_unlearning.bound_margin(*axis_parameters.sample_axes(SEED + 2, SIZE, _below).args(), include_rounding_slack=True)
     )
     margin_inflated = np.asarray(
         distance_unlearning.bound_margin(
-            *closed_form.sample_axes(SEED + 3, SIZE, _balanced).args(), bound_factor=INFLATED, include_rounding_slack=True
+            *axis_parameters.sample_axes(SEED + 3, SIZE, _balanced).args(), bound_factor=INFLATED, include_rounding_slack=True
         )
     )
     caught_below = int(np.count_nonzero(margin_below < 0))

@@ -95,7 +95,7 @@ def check_symbolic() -> Evidence:
         failures += [f"{order}: {k}: residual {v}" for k, v in checks.items() if v != 0]
         data[order] = {"eta2_term": str(c2)}
     summary = ("SymPy Taylor coefficients of the composed map (both orders): w − η[2λw − (a−b)e^{−w}] + η²g_1g_2' "
-               "exactly, first-order drift zero at W((a−b)/(2λ)), η² term ~ +ab e^{−2w} as w → −∞ (the spec's "
+               "exactly, first-order drift zero at W((a−b)/(2λ)), η² term ~ +ab e^{−2w} as w → −∞ (the "
                "reconstructed η² term g_R g_F' is confirmed for descent first)")
     return listed_failures_evidence("symbolic", summary, failures, data=data)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ascent_fails.proofs_check.checks._shared import DPS, root_disagreement, spot_recheck, symbolic_evidence
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import closed_form, logistic_divergence
+from ascent_fails.theory import axis_parameters, closed_form, logistic_divergence, rounding
 
 SEED = 20250926  # seed of every draw below (recorded in Evidence.data)
 SIZE = 20_000  # parameter draws of the property sweep
@@ -54,7 +54,7 @@ def symbolic() -> Evidence:
 
 
 def high_precision() -> Evidence:
-    sample = closed_form.sample_axes(SEED + 1, HIGH_PRECISION_POINTS, _in_range)
+    sample = axis_parameters.sample_axes(SEED + 1, HIGH_PRECISION_POINTS, _in_range)
     points = [tuple(float(v[i]) for v in sample.args()) for i in range(HIGH_PRECISION_POINTS)]
     with mpmath.workdps(DPS):  # both ends of the range exactly, for the first random data set
         r, f, rj, _, lam = points[0]
@@ -64,7 +64,7 @@ def high_precision() -> Evidence:
     for args in [(a[0], a[1], a[2], _inside(a[0], a[1], a[3]), a[4]) for a in points] + ends:
         fast, disagreement, converged = root_disagreement(args)
         margin = logistic_divergence.ordering_margin_mp(*args, dps=DPS)
-        slack = closed_form.rounding_slack(fast.pretrained, fast.oracle, fast.descent_ascent, dps=DPS)
+        slack = rounding.rounding_slack(fast.pretrained, fast.oracle, fast.descent_ascent, dps=DPS)
         worst_margin, worst_disagreement = min(worst_margin, margin), max(worst_disagreement, disagreement)
         if not converged or disagreement > mpmath.mpf(10) ** (8 - DPS) or margin < -slack:
             failures.append([float(a) for a in args])
@@ -81,7 +81,7 @@ def high_precision() -> Evidence:
 
 
 def property_sweep() -> Evidence:
-    sample = closed_form.sample_axes(SEED, SIZE, _in_range)
+    sample = axis_parameters.sample_axes(SEED, SIZE, _in_range)
     args = sample.args()
     tested = np.asarray(logistic_divergence.ordering_margin(*args, include_rounding_slack=True))
     raw = np.asarray(logistic_divergence.ordering_margin(*args))
@@ -111,7 +111,7 @@ def negative_control() -> Evidence:
             low, high = logistic_divergence.admissible_range(n_retain, n_forget)
             return (high if rule_end == "upper" else low) * factor
 
-        sample = closed_form.sample_axes(SEED + 2, SIZE, rule)
+        sample = axis_parameters.sample_axes(SEED + 2, SIZE, rule)
         margin = np.asarray(logistic_divergence.ordering_margin(*sample.args(), include_rounding_slack=True))
         return int(np.count_nonzero(margin < 0)), float(margin.min())
 

@@ -1,7 +1,7 @@
-"""Evidence for the non-convex toy of Section 5.2 (THEORY.md §4): descent–ascent traps the model in a worse minimum.
+"""Evidence for the non-convex toy of Section 5.2 (docs/theory.md#non-convex-toy): descent–ascent traps the model in a worse minimum.
 
 Tagged *reconstructed*: the paper's σ, target encoding and ridge scaling could not be read; every claim is
-checked under each reading offered by :data:`numerics.toy_landscape.VARIANTS`.
+checked under each reading offered by :data:`theory.toy_problem.VARIANTS`.
 
 * symbolic — SymPy ∇L and ∇²L agree with the hand-written float formulas at seeded random points; at every
   minimum reported for the default variant the SymPy gradient vanishes and both leading principal minors of
@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 
-from ascent_fails.numerics import toy_landscape
+from ascent_fails.numerics import toy_claims, toy_landscape, toy_ridge
 from ascent_fails.proofs_check.registry import Evidence, ResultCheck, result_check
-from ascent_fails.theory import toy_model
+from ascent_fails.theory import toy_model, toy_problem
 
 DEFAULT_VARIANT = "tanh"
 SEED = 20250926  # seeds the random test points and the sampled ridge values
@@ -34,22 +34,22 @@ CONTINUATION_FACTOR = 1.02  # λ grows by 2 % per step: the edge is bracketed to
 
 
 def _default_minima() -> tuple[toy_landscape.Minimum, ...]:
-    variant = toy_landscape.get_variant(DEFAULT_VARIANT)
-    return tuple(m for o in toy_landscape.OBJECTIVES for m in toy_landscape.find_minima(o, variant, seed=SEED))
+    variant = toy_problem.get_variant(DEFAULT_VARIANT)
+    return tuple(m for o in toy_problem.OBJECTIVES for m in toy_landscape.find_minima(o, variant, seed=SEED))
 
 
 def check_symbolic() -> Evidence:
-    variant = toy_landscape.get_variant(DEFAULT_VARIANT)
+    variant = toy_problem.get_variant(DEFAULT_VARIANT)
     rng = np.random.default_rng(SEED)
     points = rng.uniform([-6, -3], [6, 3], size=(20, 2))
     worst_formula = 0.0
-    for objective in toy_landscape.OBJECTIVES:
-        weights = toy_landscape.objective_weights(objective)
+    for objective in toy_problem.OBJECTIVES:
+        weights = toy_problem.objective_weights(objective)
         compiled = toy_model.numeric_functions(objective, variant)
         for a, b in points:
             _, g_sym, h_sym = (np.asarray(v, dtype=float) for v in compiled(a, b, variant.ridge))
-            g_num = toy_landscape.gradient(np.array([a, b]), weights, variant)
-            h_num = toy_landscape.hessian(np.array([a, b]), weights, variant)
+            g_num = toy_problem.gradient(np.array([a, b]), weights, variant)
+            h_num = toy_problem.hessian(np.array([a, b]), weights, variant)
             err = max(np.max(np.abs(g_sym - g_num)) / (1 + np.max(np.abs(g_sym))),
                       np.max(np.abs(h_sym - h_num)) / (1 + np.max(np.abs(h_sym))))
             worst_formula = max(worst_formula, float(err))
@@ -73,19 +73,19 @@ def check_symbolic() -> Evidence:
     )
 
 
-def _other_basin_edge(variant: toy_landscape.ToyVariant) -> toy_landscape.RidgeContinuation | None:
+def _other_basin_edge(variant: toy_problem.ToyVariant) -> toy_ridge.RidgeContinuation | None:
     """Follow the pretrained minimum that classifies −1, 1, 3 correctly from λ = START_RIDGE upward."""
     small = variant.with_ridge(START_RIDGE)
     other = [m for m in toy_landscape.find_minima("pretrained", small, seed=SEED)
-             if m.correct == toy_landscape.PATTERN_WRONG_ON_4]
+             if m.correct == toy_problem.PATTERN_WRONG_ON_4]
     if not other:
         return None
-    return toy_landscape.continue_minimum("pretrained", small, other[0].theta, max_ridge=100.0,
-                                          factor=CONTINUATION_FACTOR)
+    return toy_ridge.continue_minimum("pretrained", small, other[0].theta, max_ridge=100.0,
+                                      factor=CONTINUATION_FACTOR)
 
 
 def check_high_precision() -> Evidence:
-    variant = toy_landscape.get_variant(DEFAULT_VARIANT)
+    variant = toy_problem.get_variant(DEFAULT_VARIANT)
     certs = [toy_model.certify_minimum(m.objective, variant, m.a, m.b, dps=50) for m in _default_minima()]
     worst_shift = max(c.shift for c in certs)
     edge = _other_basin_edge(variant)
@@ -111,7 +111,7 @@ def check_high_precision() -> Evidence:
 def check_property() -> Evidence:
     rng = np.random.default_rng(SEED)
     rows, passed, worst_gap = [], True, math.inf
-    for name, base in toy_landscape.VARIANTS.items():
+    for name, base in toy_problem.VARIANTS.items():
         edge = _other_basin_edge(base)
         if edge is None or edge.ridge_failing is None:
             rows.append({"variant": name, "edge": None})
@@ -119,7 +119,7 @@ def check_property() -> Evidence:
             continue
         sampled = float(np.exp(rng.uniform(np.log(1e-2 * edge.ridge_holding), np.log(0.9 * edge.ridge_holding))))
         for lam in (base.ridge, sampled):
-            claims = toy_landscape.check_claims(base.with_ridge(lam), seed=SEED)
+            claims = toy_claims.check_claims(base.with_ridge(lam), seed=SEED)
             expected = lam < edge.ridge_holding
             ok = claims.reproduced if expected else not claims.subclaims[0].reproduced
             passed &= ok
@@ -129,12 +129,12 @@ def check_property() -> Evidence:
             rows.append({"variant": name, "ridge": lam, "below_edge": expected, "reproduced": claims.reproduced,
                          "failed": [c.name for c in claims.subclaims if not c.reproduced], "ok": ok})
         beyond = base.with_ridge(1.1 * edge.ridge_failing)
-        gone = all(m.correct != toy_landscape.PATTERN_WRONG_ON_4
+        gone = all(m.correct != toy_problem.PATTERN_WRONG_ON_4
                    for m in toy_landscape.find_minima("pretrained", beyond, seed=SEED))
         passed &= gone
         rows.append({"variant": name, "edge": [edge.ridge_holding, edge.ridge_failing], "gone_beyond_edge": gone})
     at_default = {r["variant"]: r["reproduced"] for r in rows
-                  if "ridge" in r and r["ridge"] == toy_landscape.VARIANTS[r["variant"]].ridge}
+                  if "ridge" in r and r["ridge"] == toy_problem.VARIANTS[r["variant"]].ridge}
     edges = {r["variant"]: r["edge"] for r in rows if "edge" in r}
     return Evidence(
         "property", bool(passed),
@@ -148,8 +148,8 @@ def check_property() -> Evidence:
 
 
 def check_negative_control() -> Evidence:
-    variant = toy_landscape.get_variant(DEFAULT_VARIANT)
-    control = toy_landscape.check_claims(variant, forget_copies=1, seed=SEED)
+    variant = toy_problem.get_variant(DEFAULT_VARIANT)
+    control = toy_claims.check_claims(variant, forget_copies=1, seed=SEED)
     caught = not control.is_trapped
     trapped = control.trapped
     return Evidence(

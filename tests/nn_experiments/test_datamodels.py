@@ -67,7 +67,7 @@ def test_principal_components_of_a_planted_rank_two_matrix():
 @pytest.fixture(scope="module")
 def tiny():
     from ascent_fails.nn_experiments.data import CorrelatedClassesConfig, make_correlated_classes
-    from ascent_fails.nn_experiments.ensemble import TrainRecipe
+    from ascent_fails.nn_experiments.recipe import TrainRecipe
 
     dataset = make_correlated_classes(CorrelatedClassesConfig(n_train_per_class=12, n_val_per_class=2, dim=4))
     config = DM.DatamodelConfig(n_models=6, chunk_size=3, recipe=TrainRecipe(epochs=2, batch_size=8), ridge=1.0)
@@ -75,7 +75,7 @@ def tiny():
 
 
 def test_cache_and_resume(tmp_path, tiny, monkeypatch):
-    import ascent_fails.nn_experiments.ensemble as E
+    import ascent_fails.nn_experiments.training as E
 
     dataset, config = tiny
     first = DM.estimate_datamodels(dataset, config, cache_dir=tmp_path, progress=False)
@@ -118,3 +118,15 @@ def test_config_validation():
         DM.DatamodelConfig(arch="vit")
     with pytest.raises(ValueError, match="recipe"):
         DM.DatamodelConfig(recipe={"epochs": 3})
+
+
+def test_training_the_subset_models_is_one_progress_stage_in_a_log(tiny, monkeypatch):
+    import io
+
+    dataset, config = tiny
+    log = io.StringIO()
+    monkeypatch.setattr("sys.stderr", log)
+    DM.estimate_datamodels(dataset, config)  # 6 models in two chunks of 3
+    lines = log.getvalue().splitlines()
+    assert lines[0] == f"== train 6 datamodel models (mlp, 2 epochs), each on a random 50% of {dataset.name}"
+    assert len(lines) == 2 and lines[1].startswith("   done: 6 model in ")

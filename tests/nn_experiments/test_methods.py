@@ -6,7 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ascent_fails.nn_experiments.ensemble import Ensemble, TrainRecipe, cross_entropy_loss, train_ensemble
+from ascent_fails.nn_experiments.ensemble import Ensemble
+from ascent_fails.nn_experiments.recipe import TrainRecipe
+from ascent_fails.nn_experiments.sgd_pass import cross_entropy_loss
+from ascent_fails.nn_experiments.training import train_ensemble
 from ascent_fails.nn_experiments.methods import ascent_descent, cost_relative_to_retraining, scrub_kl_loss, unlearn
 from ascent_fails.nn_experiments.sweep import MethodConfig, UnlearnOptions
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from ascent_fails.nn_experiments.ensemble import TrainRecipe
+from ascent_fails.nn_experiments.recipe import TrainRecipe
 from ascent_fails.nn_experiments.oracles import (
     EnsembleSettings,
     SplitMargins,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ascent_fails.nn_experiments.plots import illusion_figure, scatter_figure, table1_markdown, write_figures
+from ascent_fails.nn_experiments.plots import illusion_figure, scatter_figure, write_figures
+from ascent_fails.nn_experiments.table1 import table1_from_results, table1_markdown
 
 
 def _row(method, forget_set, epoch, forget, val, cost, lr=None):
@@ -39,7 +40,7 @@ def test_every_figure_and_the_table_are_written(tmp_path):
 
 
 def test_table1_holds_the_pretrained_rows_and_each_sets_floor():
-    table = table1_markdown(make_results())
+    table = table1_markdown(table1_from_results(make_results()))
     lines = [line for line in table.splitlines() if line.startswith("| random") or line.startswith("| pc1")]
     # pretrained (do nothing) forget/retain/validation, then the floor (run-wide for random, own for pc1)
     assert lines[0] == "| random_10_seed0 | random | 10 | 2.00 | 1.12 | 2.25 | 0.60 | 0.65 | 0.70 |"
@@ -55,3 +56,39 @@ def test_bad_requests_raise(tmp_path):
     with pytest.raises(ValueError, match="illusion"):
         illusion_figure(results, tmp_path / "i.png")
     assert "illusion" not in write_figures(results, tmp_path)
+
+
+def test_scatter_is_a_figure_with_shared_limits_an_oracle_marker_and_readable_text() -> None:
+    import sys
+
+    from matplotlib.figure import Figure
+
+    from ascent_fails.nn_experiments.plots import scatter_plot
+
+    had_pyplot = "matplotlib.pyplot" in sys.modules
+    results = make_results()
+    fig = scatter_plot(results, y_group="validation")
+    assert isinstance(fig, Figure)
+    assert had_pyplot or "matplotlib.pyplot" not in sys.modules  # built without pyplot's global state
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
+    assert len(panels) == 2
+    assert len({ax.get_xlim() for ax in panels}) == 1 and len({ax.get_ylim() for ax in panels}) == 1
+    # the oracle marker sits at each set's noise floor: the run-wide one for random, its own for pc1
+    for ax, floor in zip(panels, [results["floor"], results["forget_sets"][1]["floor"]]):
+        points = [tuple(c.get_offsets()[0]) for c in ax.collections if len(c.get_offsets()) == 1]
+        assert (floor["forget"], floor["validation"]) in points
+    fig.canvas.draw()  # sizes are final once drawn
+    texts = fig.findobj(lambda a: hasattr(a, "get_fontsize") and a.get_text())
+    texts += [t for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+    assert len(texts) > 20 and min(t.get_fontsize() for t in texts) >= 8  # points at the saved size
+    (legend,) = fig.legends
+    assert any("oracle" in t.get_text() for t in legend.get_texts())
+
+
+def test_illusion_has_a_label_on_every_panel_and_one_legend() -> None:
+    from ascent_fails.nn_experiments.plots import illusion_plot
+
+    fig = illusion_plot(make_results())
+    assert len(fig.axes) == 4 and all(ax.get_ylabel() for ax in fig.axes)
+    assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["lr = 0.01", "lr = 0.1"]

@@ -21,7 +21,7 @@ def _args(*argv: str) -> argparse.Namespace:
 def test_cli_smoke_on_a_tiny_configuration(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["nn", "run", "--out", str(out), "--n-models", "2", "--methods", "do_nothing", "ga", "--forget-sets", "random_10_seed0",
-            "--datamodel-models", "4", "--no-progress"]
+            "--datamodel-models", "4", "--no-progress", "--threads", "1"]
     assert cli_main(argv) == 0
     results = json.loads((out / "results.json").read_text())
     validate_results(results)
@@ -34,22 +34,28 @@ def test_cli_smoke_on_a_tiny_configuration(tmp_path, capsys):
     # a rerun resumes: every unit is on disk, nothing is recomputed
     assert cli_main(argv) == 0
     assert json.loads((out / "results.json").read_text())["timings"]["units_computed_now"] == 0
+    assert results["timings"]["threads"] == results["provenance"]["torch_threads"] == 1  # --threads 1 is honoured
+    assert capsys.readouterr().err == ""  # --no-progress: nothing on standard error
 
 
-def test_quick_protocol_narrows_only_the_secondary_axes():
-    quick, full = run_command.build_sweep(_args()), run_command.build_sweep(_args("--full"))
+def test_quick_protocol_narrows_only_the_secondary_axes(tmp_path):
+    from ascent_fails.nn_experiments.sweep import default_sweep, quick_sweep
+
+    quick, full = quick_sweep(), default_sweep()
     q, f = {g.method: dict(g.axes) for g in quick.methods}, {g.method: dict(g.axes) for g in full.methods}
     assert q["ga"] == f["ga"] and q["gda"]["lr"] == f["gda"]["lr"] == (5e-5, 5e-4, 1e-3, 5e-3)
     assert q["scrub"]["ascent_epochs"] == (5,) and f["scrub"]["ascent_epochs"] == (3, 5)
     assert quick.n_models == full.n_models == 100
-    assert run_command.build_sweep(_args("--methods", "gda", "--n-models", "7")).n_models == 7
+    plan = run_command.plan_run(tmp_path, run_command.RunRequest(methods=("gda",), n_models=7))
+    assert plan.sweep.n_models == 7 and plan.protocol == "quick"
+    assert run_command.request_from_args(_args("--full")).protocol == "full"
 
 
 @pytest.mark.parametrize(
     "argv, word",
     [
         (["--methods", "unlearn_harder"], "unlearn_harder"),
-        (["--n-models", "1"], "n_models"),
+        (["--n-models", "1"], "--n-models=1"),  # the flag as typed, not the library's n_models
         (["--threads", "0"], "threads"),
     ],
 )
@@ -62,7 +68,7 @@ def test_unknown_forget_set_is_rejected_before_any_training(tmp_path, capsys):
     from ascent_fails.proofs_check.cli import main
 
     assert main(["nn", "run", "--out", str(tmp_path), "--forget-sets", "nope", "--no-progress"]) == 2
-    assert "forget_sets ['nope'] are unknown" in capsys.readouterr().err
+    assert "--forget-sets: unknown forget set(s) ['nope']" in capsys.readouterr().err
     assert not (tmp_path / "cache").exists()  # nothing was trained
 
 
@@ -72,3 +78,58 @@ def test_missing_cifar_directory_is_a_clean_error(tmp_path, capsys):
     code = main(["nn", "run", "--out", str(tmp_path / "o"), "--dataset", "cifar10", "--data-dir", str(tmp_path), "--no-progress"])
     assert code == 2
     assert "data_batch_1" in capsys.readouterr().err
+
+
+TINY_SWEEP = """
+n_models = 2
+forget_sets = ["random_10_seed0"]
+
+[illusion]
+lrs = [1e-2]
+epochs = 2
+
+[methods.do_nothing]
+snapshot_epochs = [0]
+
+[methods.ga]
+snapshot_epochs = [1]
+lr = [1e-2]
+"""
+
+#: the header of every stage of `nn run`, in order (each announced once; training stages nest inside them)
+NN_RUN_STAGES = ("== datamodels:", "== oracle ensembles:", "== pretrained ensemble:", "== unlearning:", "== noise floor:",
+                 "== figures")
+
+
+def assert_readable_log(log: str, stages: tuple[str, ...]) -> None:
+    """No carriage returns (no bars in a file), each stage's header once and in order, a summary line per header."""
+    assert "\r" not in log, "a progress bar wrote carriage returns into a log"
+    lines = log.splitlines()
+    positions = []
+    for header in stages:
+        found = [i for i, line in enumerate(lines) if line.startswith(header)]
+        assert len(found) == 1, f"{header!r} appears {len(found)} times:\n{log}"
+        positions.append(found[0])
+    assert positions == sorted(positions), f"stages out of order:\n{log}"
+    headers = sum(line.startswith("== ") for line in lines)
+    assert headers == sum(line.startswith("   done: ") for line in lines), f"a stage without its summary line:\n{log}"
+
+
+def test_log_of_a_run_is_one_line_per_stage(tmp_path):
+    """`nn run > log 2>&1`: a header per stage, one summary line each, no carriage returns; threads recorded."""
+    import os
+    import subprocess
+    import sys
+
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(TINY_SWEEP)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "ascent_fails.proofs_check.cli", "nn", "run", "--out", str(tmp_path / "run"),
+                           "--sweep", str(sweep), "--datamodel-models", "4"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout
+    assert_readable_log(done.stdout, NN_RUN_STAGES)
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["timings"]["threads"] == results["provenance"]["torch_threads"] >= 1
+    assert results["timings"]["threads"] == results["timings"]["threads_machine_default"]  # no --threads: torch's own
+    assert results["protocol"] == f"sweep file {sweep}"

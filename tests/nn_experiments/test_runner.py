@@ -10,7 +10,9 @@ import torch
 
 from ascent_fails.nn_experiments import methods
 from ascent_fails.nn_experiments.data import Dataset
-from ascent_fails.nn_experiments.ensemble import TrainRecipe, margins, train_ensemble
+from ascent_fails.nn_experiments.margins import margins
+from ascent_fails.nn_experiments.recipe import TrainRecipe
+from ascent_fails.nn_experiments.training import train_ensemble
 from ascent_fails.nn_experiments.forget_sets import random_forget_set
 from ascent_fails.nn_experiments.runner import ExperimentInputs, run_sweep, validate_results
 from ascent_fails.nn_experiments.sweep import IllusionSpec, MethodGrid, Sweep

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 import ascent_fails.nn_experiments.storage as storage
-from ascent_fails.nn_experiments.ensemble import TrainRecipe, train_ensemble
+from ascent_fails.nn_experiments.recipe import TrainRecipe
+from ascent_fails.nn_experiments.training import train_ensemble
 from ascent_fails.config_hash import array_fingerprint, config_hash
 from ascent_fails.nn_experiments.storage import EnsembleStore, atomic_torch_save, load_checkpoint
 
@@ -124,3 +125,21 @@ def test_margins_are_computed_once(tmp_path: Path, monkeypatch, data) -> None:
     assert first.dtype == torch.float64 and first.shape == (2, 40)
     with pytest.raises(ValueError, match="split='a/b'"):
         store.margins(cached, "a/b", x, y)
+
+
+def test_training_is_one_progress_stage_per_ensemble_in_a_log(tmp_path: Path, data, monkeypatch) -> None:
+    """Not a terminal: one header naming the models, one summary line, whatever the number of chunks."""
+    import io
+
+    x, y = data
+    log = io.StringIO()
+    monkeypatch.setattr("sys.stderr", log)
+    store = EnsembleStore(tmp_path)
+    store.ensemble("mlp", x, y, RECIPE, n_models=5, seed=0, num_classes=3, chunk_size=2, label="oracles without F")
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "== train 5 models (mlp, 2 epochs): oracles without F"
+    assert len(lines) == 2 and lines[1].startswith("   done: 5 model in ") and "\r" not in log.getvalue()
+    log.truncate(0)
+    log.seek(0)
+    store.ensemble("mlp", x, y, RECIPE, n_models=5, seed=0, num_classes=3, chunk_size=2, label="oracles without F")
+    assert log.getvalue() == ""  # everything came from the cache: nothing to report

@@ -81,3 +81,48 @@ def test_method_config_keys_are_distinct_and_hparams_are_the_methods():
     assert MethodConfig("scrub", (5,), lr=1e-3, ascent_epochs=3, forget_batch_size=32).hparams() == {
         "lr": 1e-3, "ascent_epochs": 3, "forget_batch_size": 32}
     assert MethodConfig("do_nothing", (0,)).hparams() == {}
+
+
+def test_quick_protocol_is_the_full_one_with_fewer_secondary_values():
+    """quick_sweep.toml = default_sweep.toml with one value of GDA/SCRUB's secondary axes and one lr per baseline."""
+    from ascent_fails.nn_experiments.sweep import quick_sweep
+
+    quick, full = quick_sweep(), default_sweep()
+    assert {k: v for k, v in quick.to_dict().items() if k != "methods"} == {k: v for k, v in full.to_dict().items() if k != "methods"}
+    q, f = {g.method: g for g in quick.methods}, {g.method: g for g in full.methods}
+    assert list(q) == list(f)
+    for method, grid in q.items():
+        assert grid.snapshot_epochs == f[method].snapshot_epochs
+        for name, values in grid.axes:
+            assert set(values) <= set(dict(f[method].axes)[name]), (method, name)
+    assert q["ga"] == f["ga"] and dict(q["gda"].axes)["lr"] == dict(f["gda"].axes)["lr"]
+    assert dict(q["scrub"].axes)["ascent_epochs"] == (5,) and dict(q["gda"].axes)["forget_batch_size"] == (64,)
+    assert [len(dict(q[m].axes)["lr"]) for m in ("finetune", "rewind", "noisy")] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("n_models = = 3\n", ["not valid TOML", "line 1"]),
+        ("n_models = 1\n", ["n_models=1"]),
+        ("methods = 3\n", ["methods must be a table"]),
+        ("[methods.ga]\nsnapshot_epochs = [1]\nlr = 0.1\n", ["methods.ga.lr must be a list"]),
+        ("forget_sets = \"random_10_seed0\"\n", ["forget_sets must be a list"]),
+        ("illusion = 3\n", ["illusion must be a table"]),
+        ("[illusion]\nlr = [0.1]\n", ["unknown illusion key", "lr"]),
+        ("[options]\nscrub_lr_decay_epochs = 3\n", ["scrub_lr_decay_epochs must be a list"]),
+    ],
+)
+def test_sweep_files_fail_naming_the_file_and_the_key(tmp_path, text, words):
+    path = tmp_path / "my_sweep.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_sweep(path)
+    message = str(info.value)
+    assert "my_sweep.toml" in message and all(w in message for w in words), message
+    assert not isinstance(info.value.__cause__, TypeError)
+
+
+def test_missing_sweep_file_is_named(tmp_path):
+    with pytest.raises(ValueError, match="nope.toml' does not exist"):
+        load_sweep(tmp_path / "nope.toml")

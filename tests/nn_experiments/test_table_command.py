@@ -15,12 +15,14 @@ import pytest
 from sklearn.datasets import load_digits
 
 import ascent_fails.nn_experiments.runner as runner
-from ascent_fails.nn_experiments import klom
-from ascent_fails.nn_experiments.ensemble import TrainRecipe, margins
+from ascent_fails.nn_experiments.klom_reference import klom_reference
+from ascent_fails.nn_experiments.margins import margins
+from ascent_fails.nn_experiments.recipe import TrainRecipe
 from ascent_fails.nn_experiments.forget_sets import random_forget_set
 from ascent_fails.nn_experiments.oracles import EnsembleSettings, check_oracle, oracle_ensemble, pretrained_ensemble
 from ascent_fails.nn_experiments.storage import EnsembleStore
-from ascent_fails.nn_experiments.table_command import GROUPS, build_table, to_markdown
+from ascent_fails.nn_experiments.names import GROUPS
+from ascent_fails.nn_experiments.table_command import build_table, to_markdown
 from ascent_fails.proofs_check import cli
 
 SETTINGS = EnsembleSettings(arch="mlp", recipe=TrainRecipe(epochs=3, batch_size=32), n_models=3, seed=0)
@@ -72,8 +74,8 @@ def test_table_values_are_klom_percentiles_of_pretrained_and_independent_oracles
     for row, fs in zip(result.rows, patched_inputs.forget_sets):
         oracle = patched_inputs.oracle_margins(fs.name)
         idx = {"forget": fs.indices, "retain": fs.retain_indices(), "validation": np.arange(150, 200)}
-        per_point = klom.klom_reference(oracle, pre, direction=direction)
-        floor_point = klom.klom_reference(oracle, patched_inputs.independent_margins(fs.name), direction=direction)
+        per_point = klom_reference(oracle, pre, direction=direction)
+        floor_point = klom_reference(oracle, patched_inputs.independent_margins(fs.name), direction=direction)
         for group in GROUPS:
             assert row.pretrained[group] == pytest.approx(np.percentile(per_point[idx[group]], 95), abs=1e-9)
             assert row.floor[group] == pytest.approx(np.percentile(floor_point[idx[group]], 95), abs=1e-9)
@@ -96,4 +98,4 @@ def test_cli_rejects_bad_arguments_cleanly(tmp_path: Path, capsys) -> None:
     assert cli.main(["nn", "table", "--out", str(tmp_path), "--device", "gpu7"]) == 2
     assert "device='gpu7'" in capsys.readouterr().err
     assert cli.main(["nn", "table", "--out", str(tmp_path), "--n-models", "1"]) == 2
-    assert "n_models=1" in capsys.readouterr().err
+    assert "--n-models=1" in capsys.readouterr().err

@@ -46,10 +46,10 @@ def test_cli_writes_every_output(phase_only_cli, tmp_path, capsys):
     [
         (["--forget-fractions", "0.1", "1.2"], "forget_fractions"),
         (["--forget-fractions", "0"], "forget_fractions"),
-        (["--n-total", "-100"], "n_total"),
-        (["--group-size", "-3"], "group_size"),
+        (["--n-total", "-100"], "--n-total"),
+        (["--group-size", "-3"], "--group-size"),
         (["--ridge", "0"], "ridge"),
-        (["--forget-ratio-min", "0.5", "--forget-ratio-max", "0.1"], "forget_ratio_min"),
+        (["--forget-ratio-min", "0.5", "--forget-ratio-max", "0.1"], "--forget-ratio-min"),
     ],
 )
 def test_cli_rejects_bad_arguments(phase_only_cli, tmp_path, capsys, extra, message):
@@ -58,3 +58,26 @@ def test_cli_rejects_bad_arguments(phase_only_cli, tmp_path, capsys, extra, mess
     err = capsys.readouterr().err
     assert message in err and "must" in err
     assert not (tmp_path / "phase_diagram.png").exists()
+
+
+def test_figure_shares_its_axes_and_keeps_everything_readable(monkeypatch):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from ascent_fails.numerics import phase_diagram, phase_figure
+    from ascent_fails.numerics.figure_style import SMALLEST_FONT_PT
+    from tests.numerics import _figure_checks
+
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("phase_figure called matplotlib.use"))
+    config = phase_diagram.PhaseConfig(n_correlation=12, n_forget_ratio=10, forget_fractions=(0.1, 0.2, 0.3))
+    fig = phase_figure.phase_figure(phase_diagram.compute_phase(config))
+    assert isinstance(fig, Figure) and fig.canvas.manager is None  # built outside pyplot
+    renderer = _figure_checks.render(fig)
+    panels = [ax for ax in fig.get_axes() if ax.get_visible()]
+    assert len(panels) == 4
+    assert len({ax.get_xlim() for ax in panels}) == 1 and len({ax.get_ylim() for ax in panels}) == 1
+    problems = (_figure_checks.legends_outside_their_axes(fig, renderer)
+                + _figure_checks.figure_legends_over_axes(fig, renderer)
+                + _figure_checks.text_outside_figure(fig, renderer)
+                + _figure_checks.fonts_smaller_than(fig, SMALLEST_FONT_PT))
+    assert not problems, problems

@@ -1,4 +1,7 @@
-"""``ascent-fails reproduce``: claims computed from results, report contents, resumption of finished steps."""
+"""``ascent-fails reproduce``: report contents, resumption of finished steps, checks before any step.
+
+The claims themselves are tested beside the module that judges them, tests/nn_experiments/test_claims.py.
+"""
 
 from __future__ import annotations
 
@@ -7,86 +10,29 @@ import json
 
 import pytest
 
-from ascent_fails.proofs_check import runner as proofs_runner
 from ascent_fails.nn_experiments import run_command
+from ascent_fails.nn_experiments.claims import assess_claims
 from ascent_fails.proofs_check import reproduce
+from ascent_fails.proofs_check import runner as proofs_runner
 from ascent_fails.proofs_check.registry import Evidence, ResultReport, VerifyReport
-
-FLOOR = {"forget": 0.6, "retain": 0.6, "validation": 0.6}
-
-
-def _row(method, fs, forget, val, acc_val=0.95, retain=None):
-    return {"method": method, "forget_set": fs, "hparams": {}, "epoch": 1, "cost": 0.1,
-            "klom_p95": {"forget": forget, "retain": val if retain is None else retain, "validation": val},
-            "accuracy": {"forget": 0.9, "retain": 0.97, "validation": acc_val}}
-
-
-def make_results(pc_harder: bool = True) -> dict:
-    sets = [("random_10_seed0", 10, "random", 2.0), ("random_50_seed1", 50, "random", 3.0), ("pc1_top_10", 10, "pc1", 4.0)]
-    runs = []
-    for name, _, _, start in sets:
-        best = start / 2 if (name != "pc1_top_10" or pc_harder) else 0.5
-        runs += [
-            _row("do_nothing", name, start, 1.0),
-            _row("ga", name, start * 0.9, 1.1),  # near the pretrained model
-            _row("ga", name, start * 0.5, 5.0),  # broken: validation KLoM 5 > 2 × 1.0
-            _row("gda", name, best, best),  # the best worst-group value on this set
-        ]
-    return {"dataset": "digits", "n_models": 100, "klom": {"direction": "oracle_unlearned", "bins": 20, "eps": 1e-5},
-            "floor": FLOOR, "forget_sets": [{"name": n, "size": s, "kind": k, "floor": None} for n, s, k, _ in sets], "runs": runs,
-            "illusion": {"forget_set": None, "runs": []}}
-
-
-def test_claims_are_computed_from_the_numbers():
-    claims = {c.id: c for c in reproduce.assess_claims(make_results())}
-    assert claims["stuck_or_broken"].reproduced is True  # 6 of 9 ascent configurations near or broken
-    assert "3 near" in claims["stuck_or_broken"].evidence and "3 broken" in claims["stuck_or_broken"].evidence
-    assert claims["pc_harder"].reproduced is True  # pc1_top_10 best 2.0 vs random_10 best 1.0
-    assert claims["larger_harder"].reproduced is True  # random 10: 1.0 < random 50: 1.5
-    assert "illusion" not in claims  # no illusion runs in these results
-    flipped = {c.id: c for c in reproduce.assess_claims(make_results(pc_harder=False))}
-    assert flipped["pc_harder"].reproduced is False and "0/1" in flipped["pc_harder"].evidence
-
-
-def test_illusion_claim_needs_an_interior_minimum_then_a_rise():
-    results = make_results()
-    def curve(values):  # start (do nothing) mean is (2 + 1 + 1) / 3 = 4/3
-        return [{**_row("ga", "random_10_seed0", v, v), "epoch": e, "hparams": {"lr": 0.1}} for e, v in enumerate(values, start=1)]
-    results["illusion"] = {"forget_set": "random_10_seed0", "runs": curve([1.0, 0.5, 0.9])}
-    claim = {c.id: c for c in reproduce.assess_claims(results)}["illusion"]
-    assert claim.reproduced is True and "0.50 at epoch 2" in claim.evidence
-    results["illusion"]["runs"] = curve([1.0, 0.5, 0.4])  # monotone: stopping late is fine
-    assert {c.id: c for c in reproduce.assess_claims(results)}["illusion"].reproduced is False
-
-
-def test_claims_without_the_needed_runs_are_undecided():
-    results = make_results()
-    results["runs"] = [r for r in results["runs"] if r["method"] == "do_nothing"]
-    assert all(c.reproduced is None for c in reproduce.assess_claims(results))
-
-
-def test_classification_thresholds():
-    start = _row("do_nothing", "a", 2.0, 1.0)
-    assert reproduce._classify(_row("ga", "a", 0.5, 0.5), start, FLOOR) == "success"
-    assert reproduce._classify(_row("ga", "a", 1.0, 2.5), start, FLOOR) == "broken"
-    assert reproduce._classify(_row("ga", "a", 1.0, 1.0, acc_val=0.8), start, FLOOR) == "broken"
-    assert reproduce._classify(_row("ga", "a", 1.9, 1.0), start, FLOOR) == "near_pretrained"
-    assert reproduce._classify(_row("ga", "a", 1.0, 1.0), start, FLOOR) == "partial"
-    # below the floor on every group but 7 points of validation accuracy lost: broken, not a success
-    assert reproduce._classify(_row("ga", "a", 0.2, 0.2, acc_val=0.88), start, FLOOR) == "broken"
+from tests.nn_experiments.test_claims import make_results
 
 
 @pytest.fixture
 def fake_steps(monkeypatch, tmp_path):
     """verify, the figure commands and the sweep replaced by fast stand-ins that count their calls."""
-    calls = {"verify": 0, "nn": 0}
+    calls = {"verify": 0, "nn": 0, "plan": 0}
 
     def run_all(ids=None):
         calls["verify"] += 1
         ev = tuple(Evidence(kind, True, "stand-in") for kind in ("symbolic", "high_precision", "property", "negative_control"))
         return VerifyReport((ResultReport("lemma2", "Lemma 2", "paper", ev, 0.0),), 0.0)
 
-    def run_from_args(args, out):
+    def plan_run(out, request):
+        calls["plan"] += 1
+        return out
+
+    def execute(out):
         calls["nn"] += 1
         out.mkdir(parents=True, exist_ok=True)
         (out / "table1.md").write_text("| table |\n")
@@ -94,15 +40,16 @@ def fake_steps(monkeypatch, tmp_path):
         return make_results(), {"table1": out / "table1.md"}
 
     monkeypatch.setattr(proofs_runner, "run_all", run_all)
-    monkeypatch.setattr(run_command, "run_from_args", run_from_args)
-    monkeypatch.setattr(reproduce, "FIGURE_COMMANDS", (("figure", "nothing"),))
+    monkeypatch.setattr(run_command, "plan_run", plan_run)
+    monkeypatch.setattr(run_command, "execute", execute)
+    monkeypatch.setattr(reproduce, "FIGURES", (("nothing", "no.such.module", "a stand-in figure"),))
 
-    def fake_figure(words, folder, force):
+    def fake_figure(module_name, folder, force=False):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "fig.png").write_bytes(b"png")
         return {"ok": True, "error": "", "files": [str(folder / "fig.png")]}
 
-    monkeypatch.setattr(reproduce, "_run_figure", fake_figure)
+    monkeypatch.setattr(reproduce, "run_figure", fake_figure)
     return calls
 
 
@@ -118,10 +65,47 @@ def test_report_links_everything_and_states_each_claim(fake_steps, tmp_path):
     assert "1/1 results PASS" in report and "[verify.txt](verify.txt)" in report
     assert "[fig.png](figures/nothing/fig.png)" in report
     assert "[table1.md](nn/table1.md)" in report and "[results.json](nn/results.json)" in report
-    for claim in reproduce.assess_claims(make_results()):
+    for claim in assess_claims(make_results()):
         assert claim.statement in report
     assert report.count("**reproduced**") == 3  # the three claims above; no illusion runs in these results
+    assert "docs/experiments.md" in report and "docs/theory.md" in report  # where the terms are defined
     # a rerun reuses the verify report; the sweep resumes by itself (it is called, and skips finished units)
     assert reproduce.main(_parse(tmp_path)) == 0
-    assert fake_steps == {"verify": 1, "nn": 2}
+    assert fake_steps == {"verify": 1, "nn": 2, "plan": 2}
     json.loads((tmp_path / "verify.json").read_text())
+
+
+real_plan_run = run_command.plan_run
+
+
+def test_mistakes_in_the_network_flags_fail_before_verify(fake_steps, tmp_path, monkeypatch):
+    """A bad sweep file is reported before verify runs (it would otherwise come after minutes of work)."""
+    from ascent_fails.proofs_check import cli
+
+    monkeypatch.setattr(run_command, "plan_run", real_plan_run)  # the real checks, with the other steps faked
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("n_models = = 2\n")
+    code = cli.main(["reproduce", "--out", str(tmp_path / "r"), "--sweep", str(bad)])
+    assert code == 2 and fake_steps["verify"] == 0
+
+
+@pytest.mark.slow
+def test_log_of_reproduce_is_one_line_per_stage(tmp_path):
+    """`reproduce > log 2>&1` on a tiny sweep: every step announced once, no carriage returns, a readable report."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.nn_experiments.test_run_command import NN_RUN_STAGES, TINY_SWEEP, assert_readable_log
+
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(TINY_SWEEP)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "ascent_fails.proofs_check.cli", "reproduce", "--out", str(tmp_path / "r"),
+                           "--sweep", str(sweep), "--datamodel-models", "4"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout
+    assert_readable_log(done.stdout, ("== verify:", "== figure phase:", "== figure toy:", *NN_RUN_STAGES))
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert "docs/experiments.md" in report and "Claims" in report

@@ -1,4 +1,4 @@
-"""Lemma 2 (theory.closed_form): float path vs mpmath vs root finding vs SymPy, regimes, extremes, bad input.
+"""Lemma 2 float path (theory.closed_form) against the mpmath closed forms: regimes, extremes, bad input.
 
 Accuracy criterion (as in test_lambert): a float value w of W at an argument z passes against the 50-digit
 value W* if it is forward accurate, |w − W*| ≤ K·eps·max(|W*|, |W*/(1+W*)|) (|z W'(z)| is the conditioning), or
@@ -19,40 +19,13 @@ import sympy as sp
 from hypothesis import assume, example, given, target
 from hypothesis import strategies as st
 
-from tests.strategies import ridges, set_sizes
-from ascent_fails.theory import closed_form
+from ascent_fails.theory import closed_form, closed_form_mp
 from ascent_fails.theory.lambert import BRANCH_POINT
+from tests.strategies import consistent_axes, set_sizes
 
 EPS = float(np.finfo(float).eps)
 K = 16
 DPS = 50
-
-
-# --- strategies ---------------------------------------------------------------------------------------------------
-
-
-@st.composite
-def consistent_axes(draw, regime: int | None = None, position=st.floats(0, 1)):
-    """(|R|, |F|, |R_j|, α, λ) of a consistent data set: |R_j| ≤ |R|, α|R_j| ≤ |F|; α placed in ``regime``.
-
-    Regime 1: α = u·|F|/|R|; regime 2: α = α_2 + u(α_3 − α_2); regime 3: α = α_3(1 + u) + 64 ulps. The
-    |R_j| ≤ |F|/α constraint is applied after α is known (|R_j| is drawn first, α_3 depends on it).
-    """
-    n_retain, n_forget, ridge = draw(set_sizes), draw(set_sizes), draw(ridges)
-    fraction = draw(st.floats(0, 1))  # |R_j| as a fraction of its cap
-    u = draw(position)
-    n_retain_axis = max(1.0, math.floor(fraction * n_retain))
-    alpha_2 = n_forget / n_retain
-    if regime is None:
-        regime = draw(st.sampled_from([1, 2, 3]))
-    if regime == 1:
-        alpha = u * alpha_2
-    else:
-        alpha_3 = closed_form.regime_boundary_3(n_retain, n_forget, n_retain_axis, ridge)
-        alpha = alpha_2 + u * (alpha_3 - alpha_2) if regime == 2 else alpha_3 * (1 + u) * (1 + 64 * EPS)
-    if alpha > 0 and n_retain_axis > n_forget / alpha:
-        n_retain_axis = max(min(n_retain_axis, math.floor(n_forget / alpha)), min(1.0, n_forget / alpha))
-    return float(n_retain), float(n_forget), float(n_retain_axis), float(alpha), float(ridge)
 
 
 def _accurate(w: float, ref: mpmath.mpf, z: mpmath.mpf) -> bool:
@@ -67,7 +40,7 @@ def _accurate(w: float, ref: mpmath.mpf, z: mpmath.mpf) -> bool:
 
 def _mismatches(args: tuple[float, ...]) -> list[str]:
     """Fields of stationary_points(args) that are not accurate against stationary_points_mp(args)."""
-    fast, ref = closed_form.stationary_points(*args), closed_form.stationary_points_mp(*args, dps=DPS)
+    fast, ref = closed_form.stationary_points(*args), closed_form_mp.stationary_points_mp(*args, dps=DPS)
     with mpmath.workdps(DPS):
         r, f, rj, a, lam = (mpmath.mpf(v) for v in args)
         z = {"pretrained": (1 + a) * rj / (lam * (r + f)), "oracle": rj / (lam * r), "descent_ascent": ref.argument,
@@ -110,18 +83,9 @@ def test_float_path_matches_mpmath_on_a_grid_of_magnitudes() -> None:
 @example((2.0, 1.0, 1.0, 0.8678794411714423, 1.0))  # float z_DA rounds onto −1/e, exact z_DA just below it
 def test_float_path_matches_mpmath_on_consistent_data(args: tuple[float, ...]) -> None:
     assert _mismatches(args) == []
-    fast, ref = closed_form.stationary_points(*args), closed_form.stationary_points_mp(*args)
+    fast, ref = closed_form.stationary_points(*args), closed_form_mp.stationary_points_mp(*args)
     if fast.regime == ref.regime and math.isfinite(fast.descent_ascent) and fast.descent_ascent != 0:
         target(float(abs((fast.descent_ascent - ref.descent_ascent) / ref.descent_ascent)) / EPS, label="ulps w^DA")
-
-
-@given(consistent_axes())
-def test_mp_closed_forms_equal_roots_of_the_derivative(args: tuple[float, ...]) -> None:
-    """The independent route: SymPy-derived arguments and bracketed root finding, no Lambert W."""
-    ref = closed_form.stationary_points_root_mp(*args, dps=DPS)
-    fast = closed_form.stationary_points_mp(*args, dps=DPS)
-    assert ref.converged
-    assert ref.max_relative_difference(fast) <= mpmath.mpf(10) ** (10 - DPS)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +151,7 @@ def test_regime_matches_the_alpha_boundaries_away_from_rounding() -> None:
     alphas = np.array([0.0, a2 * 0.999, a2 * 1.001, (a2 + a3) / 2, a3 * 0.999999, a3 * 1.000001, 10 * a3])
     assert closed_form.descent_ascent_regime(r, f, rj, alphas, lam).tolist() == [1, 1, 2, 2, 2, 3, 3]
     with mpmath.workdps(DPS):  # boundary 3 is where z_DA = −1/e
-        z = closed_form.stationary_points_mp(r, f, rj, a3, lam).argument
+        z = closed_form_mp.stationary_points_mp(r, f, rj, a3, lam).argument
         assert abs(z + mpmath.exp(-1)) < 1e-15
 
 
@@ -230,53 +194,7 @@ def test_stationary_point_kind_at_the_branch_point_is_degenerate() -> None:
     assert closed_form.stationary_point_kind(np.array([0.0, -2.0]), 0.5).tolist() == [1, -1]
 
 
-# --- SymPy ----------------------------------------------------------------------------------------------------
-
-
-def test_each_closed_form_zeroes_the_derivative_symbolically() -> None:
-    residuals = closed_form.closed_form_residuals()
-    assert set(residuals) == {"pretrained", "oracle", "descent_ascent", "descent_ascent_maximum"}
-    assert all(v == 0 for v in residuals.values()), residuals
-
-
-def test_second_derivative_at_each_closed_form_is_ridge_times_one_plus_w() -> None:
-    assert all(v == 0 for v in closed_form.stationary_curvature_residuals().values())
-
-
-def test_symbolic_residual_is_zero_numerically_at_random_points() -> None:
-    """The unsimplified L'(closed form), evaluated at 30 digits: the symbolic step is not a rewriting artefact."""
-    obj = closed_form.axis_objectives()
-    rng = np.random.default_rng(7)
-    symbols = (obj.n_retain, obj.n_forget, obj.n_retain_axis, obj.forget_ratio_axis, obj.ridge)
-    for name, (objective, closed) in obj.closed_forms().items():
-        residual = sp.diff(objective, obj.weight).subs(obj.weight, closed)
-        for _ in range(5):
-            r, f = rng.integers(1, 1000, 2)
-            lam = 10 ** rng.uniform(-3, 1)
-            a3 = f / r + lam * f / (math.e * 10)
-            a = rng.uniform(f / r, a3) if name == "descent_ascent_maximum" else rng.uniform(0, a3)
-            exact = [sp.Float(float(v), 60) for v in (r, f, 10, a, lam)]  # the binary values, not 15-digit decimals
-            value = sp.N(residual.subs(dict(zip(symbols, exact))), 30)
-            assert abs(complex(value)) < 1e-25, (name, value)
-
-
-def test_identity_rewriting_does_not_zero_a_wrong_closed_form() -> None:
-    """Negative control: W_0 of the oracle argument is not stationary for L_D (|D| vs |R|)."""
-    obj = closed_form.axis_objectives()
-    wrong = sp.LambertW(obj.n_retain_axis / (obj.ridge * obj.n_retain))
-    residual = closed_form.apply_lambert_identity(sp.diff(obj.pretraining, obj.weight).subs(obj.weight, wrong))
-    assert residual != 0
-
-
-def test_objectives_use_global_normalisers() -> None:
-    obj = closed_form.axis_objectives()
-    e = sp.exp(-obj.weight)
-    r, f, rj, a = obj.n_retain, obj.n_forget, obj.n_retain_axis, obj.forget_ratio_axis
-    assert sp.simplify(obj.pretraining.coeff(e) - (rj + a * rj) / (r + f)) == 0
-    assert sp.simplify(obj.descent_ascent.coeff(e) - (rj / r - a * rj / f)) == 0
-
-
-# --- helpers: exact excess, vectorisation, sampling -----------------------------------------------------------
+# --- helpers: exact excess, vectorisation ----------------------------------------------------------------------
 
 
 @given(set_sizes, set_sizes, st.floats(0, 1e3))
@@ -300,13 +218,6 @@ def test_functions_broadcast_and_return_scalars_for_scalars() -> None:
     assert scalar.pretrained == closed_form.pretrained_weight(900, 100, 50, np.array([0.05]), 0.01)[0]
 
 
-def test_sample_axes_is_seeded_and_consistent() -> None:
-    rule = lambda rng, r, f: f / r * rng.uniform(0, 2, r.shape)  # noqa: E731
-    a, b = closed_form.sample_axes(3, 500, rule), closed_form.sample_axes(3, 500, rule)
-    assert all(np.array_equal(x, y) for x, y in zip(a.args(), b.args()))
-    assert np.all(a.n_retain_axis <= a.n_retain) and np.all(a.forget_ratio_axis * a.n_retain_axis <= a.n_forget * (1 + EPS))
-
-
 # --- bad input ------------------------------------------------------------------------------------------------
 
 _GOOD = dict(n_retain=900.0, n_forget=100.0, n_retain_axis=50.0, forget_ratio_axis=0.05, ridge=0.01)
@@ -322,8 +233,6 @@ _FUNCTIONS = {
     "regime_boundary_3": ("n_retain", "n_forget", "n_retain_axis", "ridge"),
     "retain_excess": ("n_retain", "n_forget", "forget_ratio_axis"),
     "stationary_points": ("n_retain", "n_forget", "n_retain_axis", "forget_ratio_axis", "ridge"),
-    "stationary_points_mp": ("n_retain", "n_forget", "n_retain_axis", "forget_ratio_axis", "ridge"),
-    "stationary_points_root_mp": ("n_retain", "n_forget", "n_retain_axis", "forget_ratio_axis", "ridge"),
 }
 _BAD = {"n_retain": [0.0, -3.0], "n_forget": [0.0], "n_retain_axis": [-1.0], "forget_ratio_axis": [-0.1],
         "ridge": [0.0, -1.0]}
@@ -346,18 +255,13 @@ def test_bad_parameters_are_rejected_by_name(function: str, name: str, bad: floa
     ("call", "match"),
     [
         (lambda: closed_form.descent_ascent_weight(900, 100, 50, 0.112, 0.01, branch=1), "branch"),
-        (lambda: closed_form.stationary_points_mp(900, 100, 50, 0.05, 0.01, dps=5), "dps"),
         (lambda: closed_form.stationary_points(np.array([900.0, 10.0]), 100, 50, 0.05, 0.01), "n_retain"),
         (lambda: closed_form.axis_gradient(float("nan"), 1.0, 0.1), "weight"),
         (lambda: closed_form.axis_curvature(0.0, float("inf"), 0.1), "argument"),
         (lambda: closed_form.axis_curvature(0.0, 1.0, 0.0), "ridge"),
         (lambda: closed_form.stationary_point_kind(-math.inf, 0.1), "weight"),
-        (lambda: closed_form.stationary_point_root_mp(-1.0, 0), "argument"),
-        (lambda: closed_form.stationary_point_root_mp(0.5, -1), "argument"),
         (lambda: closed_form.StationaryPoints(1.0, 1.0, 1.0, None, 4, 1.0), "regime"),
         (lambda: closed_form.StationaryPoints(1.0, 1.0, -0.5, None, 2, -0.1), "regime 2"),
-        (lambda: closed_form.sample_axes(0, 0, lambda rng, r, f: r), "size"),
-        (lambda: closed_form.validate_parameters(forget_ratio_axis=-1.0), "α"),
     ],
 )
 def test_other_bad_input_is_rejected(call, match: str) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ascent_fails.proofs_check.checks import corollary1 as corollary1_check
 from tests.strategies import set_sizes
-from ascent_fails.theory import closed_form, corollary1
+from ascent_fails.theory import closed_form, corollary1, rounding
 
 EPS = float(np.finfo(float).eps)
 RIDGES = np.logspace(-0.5, -300, 600)  # 300 decades
@@ -50,7 +50,7 @@ def test_gaps_at_high_precision_match_the_float_path() -> None:
     for ridge in ("1e-1", "1e-10", "1e-100", "1e-300"):
         gap_d, gap_da = corollary1.gaps_mp(800, 200, 50, ridge, dps=50)
         f_d, f_da = corollary1.gaps(800, 200, 50, float(ridge))
-        assert gap_d < mpmath.mpf(10) ** -45 and f_d <= closed_form.FLOAT_SLACK * f_da
+        assert gap_d < mpmath.mpf(10) ** -45 and f_d <= rounding.FLOAT_SLACK * f_da
         assert f_da == pytest.approx(float(gap_da), rel=4 * EPS)
         with mpmath.workdps(50):  # |w^R − w^DA| = w^R = W_0(c/λ): check W e^W = c/λ directly
             x = mpmath.mpf(50) / (800 * mpmath.mpf(ridge))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ascent_fails.proofs_check.checks import distance_unlearning as lemma5_check
 from tests.strategies import ridges, set_sizes
-from ascent_fails.theory import closed_form, distance_unlearning
+from ascent_fails.theory import closed_form, closed_form_mp, distance_unlearning, rounding
 
 EPS = float(np.finfo(float).eps)
 
@@ -52,7 +52,7 @@ def test_bound_holds_for_the_local_maximum_in_regime_2(args) -> None:
 @settings(max_examples=60)  # closed forms at 50 digits per example
 @given(lemma5_data())
 def test_bound_holds_at_high_precision(args) -> None:
-    p = closed_form.stationary_points_mp(*args, dps=50)
+    p = closed_form_mp.stationary_points_mp(*args, dps=50)
     for w in (p.descent_ascent, p.descent_ascent_maximum):
         if w is not None:
             assert w <= 0
@@ -75,7 +75,7 @@ def test_just_below_the_range_the_bound_fails(n_retain, n_forget, n_axis, ridge)
     alpha = f / r * (1 - 1e-6)
     w_da = closed_form.descent_ascent_weight(r, f, n_axis, alpha, ridge)
     # caught whenever w^DA exceeds the rounding slack; w^DA ≈ z_DA = 1e-6·|R_j|/(λ|R|) for small arguments
-    assume(w_da > 1e3 * closed_form.rounding_slack(closed_form.oracle_weight(r, n_axis, ridge)))
+    assume(w_da > 1e3 * rounding.rounding_slack(closed_form.oracle_weight(r, n_axis, ridge)))
     assert not distance_unlearning.holds(r, f, n_axis, alpha, ridge)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ascent_fails.proofs_check.checks import logistic_divergence as lemma3_check
 from tests.strategies import ridges, set_sizes
-from ascent_fails.theory import closed_form, lambert, logistic_divergence
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, lambert, logistic_divergence, rounding
 
 EPS = float(np.finfo(float).eps)
 
@@ -44,7 +44,7 @@ def test_ordering_holds_inside_the_range(args) -> None:
     w_da, w_d = closed_form.descent_ascent_weight(*args), closed_form.pretrained_weight(*args)
     w_r = closed_form.oracle_weight(args[0], args[2], args[4])
     first, second = w_da - w_d, w_d - w_r
-    assert first * second >= -closed_form.rounding_slack(w_da, w_d, w_r) * (abs(first) + abs(second))
+    assert first * second >= -rounding.rounding_slack(w_da, w_d, w_r) * (abs(first) + abs(second))
 
 
 @settings(max_examples=60)  # each example evaluates three closed forms at 50 digits (≈ 5 ms)
@@ -54,8 +54,8 @@ def test_ordering_holds_at_high_precision(args) -> None:
     if not _exactly_in_range(r, f, alpha):  # an end of the range can round outside it: step one ulp inside
         alpha = float(np.nextafter(alpha, sum(logistic_divergence.admissible_range(r, f)) / 2))
     margin = logistic_divergence.ordering_margin_mp(r, f, rj, alpha, lam, dps=50)
-    p = closed_form.stationary_points_mp(r, f, rj, alpha, lam, dps=50)
-    assert margin >= -closed_form.rounding_slack(p.pretrained, p.oracle, dps=50)
+    p = closed_form_mp.stationary_points_mp(r, f, rj, alpha, lam, dps=50)
+    assert margin >= -rounding.rounding_slack(p.pretrained, p.oracle, dps=50)
 
 
 @pytest.mark.parametrize("end", ["upper", "lower"])
@@ -76,7 +76,7 @@ def test_below_the_range_da_approaches_the_oracle_without_overshooting(args) -> 
         w_da = closed_form.descent_ascent_weight(r, f, rj, alpha, lam)
         w_d = closed_form.pretrained_weight(r, f, rj, alpha, lam)
         w_r = closed_form.oracle_weight(r, rj, lam)
-        slack = closed_form.rounding_slack(w_da, w_d, w_r)
+        slack = rounding.rounding_slack(w_da, w_d, w_r)
         assert w_d <= w_da + slack and w_da <= w_r + slack
 
 
@@ -87,7 +87,7 @@ def test_above_the_range_the_product_is_nonpositive(n_retain, n_forget, n_axis, 
     w_da = closed_form.descent_ascent_weight(r, f, n_axis, alpha, ridge)
     w_d = closed_form.pretrained_weight(r, f, n_axis, alpha, ridge)
     w_r = closed_form.oracle_weight(r, n_axis, ridge)
-    assert w_d >= w_r - closed_form.rounding_slack(w_d, w_r)  # the over-represented axis: pretraining overshoots
+    assert w_d >= w_r - rounding.rounding_slack(w_d, w_r)  # the over-represented axis: pretraining overshoots
     assert w_da <= w_d
 
 
@@ -118,7 +118,7 @@ def test_proof_steps_hold() -> None:
 
 
 def test_vectorised_predicate_matches_scalar_calls() -> None:
-    sample = closed_form.sample_axes(11, 200, lambda rng, r, f: f / r * rng.uniform(0, 1.5, r.shape))
+    sample = axis_parameters.sample_axes(11, 200, lambda rng, r, f: f / r * rng.uniform(0, 1.5, r.shape))
     vector = logistic_divergence.holds(*sample.args())
     scalar = [logistic_divergence.holds(*(float(v[i]) for v in sample.args())) for i in range(200)]
     assert vector.tolist() == scalar

@@ -41,8 +41,9 @@ def interactive(stream: IO[str] | None = None) -> bool:
 class Stage:
     """A running stage: ``update(n)`` advances its bar (on a terminal) and its count (always)."""
 
-    def __init__(self, title: str, total: int | None, unit: str, stream: IO[str], bar: Any):
+    def __init__(self, title: str, total: int | None, unit: str, stream: IO[str], bar: Any, enabled: bool = True):
         self.title, self.total, self.unit, self.stream, self.bar = title, total, unit, stream, bar
+        self.enabled = enabled
         self.count = 0
         self.started = time.perf_counter()
 
@@ -52,7 +53,9 @@ class Stage:
             self.bar.update(n)
 
     def note(self, text: str) -> None:
-        """A line inside the stage (printed above the bar on a terminal)."""
+        """A line inside the stage (printed above the bar on a terminal; nothing when the stage is silenced)."""
+        if not self.enabled:
+            return
         if self.bar is not None:
             self.bar.write(f"   {text}", file=self.stream)
         else:
@@ -69,7 +72,7 @@ def stage(title: str, *, total: int | None = None, unit: str = "step", enabled: 
     """
     stream = sys.stderr if stream is None else stream
     if not enabled:
-        yield Stage(title, total, unit, stream, None)
+        yield Stage(title, total, unit, stream, None, enabled=False)
         return
     print(f"== {title}", file=stream, flush=True)
     bar = None

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ascent_fails.nn_experiments.names import GROUPS
+from ascent_fails.nn_experiments.noise_floor import floor_of
 
 __all__ = ["Claim", "classify", "broken", "assess_claims", "criteria", "ASCENT_METHODS", "BROKEN_VAL_FACTOR",
            "BROKEN_ACC_DROP", "SUCCESS_FACTOR", "NEAR_FORGET_FRACTION", "ILLUSION_RISE"]
@@ -94,7 +95,7 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
     for r in runs:
         if r["method"] in ASCENT_METHODS and r["forget_set"] in start:
             fs = sets[r["forget_set"]]
-            floor = fs.get("floor") or results["floor"]
+            floor = floor_of(results, fs)
             kind = classify(r, start[r["forget_set"]], floor)
             counts[kind] += 1
             trivial += kind == "success" and classify(start[r["forget_set"]], start[r["forget_set"]], floor) == "success"
@@ -118,7 +119,7 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
     for name, fs in sets.items():
         if name not in start:
             continue
-        floor = fs.get("floor") or results["floor"]
+        floor = floor_of(results, fs)
         rows = [r for r in runs if r["forget_set"] == name and r["method"] in ASCENT_METHODS and not broken(r, start[name], floor)]
         if rows:
             best[name] = _best_worst_group(rows)

@@ -86,9 +86,9 @@ def cifar_files(data_dir: str | os.PathLike | None, flag: str = "--data-dir") ->
 
 
 def data(settings: Any, flag: str = "--data-dir") -> Any:
-    """Load the data set of ``settings`` (a ``runner.DataSettings``; seconds, no training), naming ``--data-dir``
+    """Load the data set of ``settings`` (a ``inputs.DataSettings``; seconds, no training), naming ``--data-dir``
     when CIFAR-10 is missing or unreadable."""
-    from ascent_fails.nn_experiments.runner import load_data
+    from ascent_fails.nn_experiments.inputs import load_data
 
     if settings.dataset == "cifar10":
         cifar_files(settings.data_dir, flag)
@@ -128,7 +128,7 @@ def forget_set_names(names: Sequence[str] | None, dataset: str, n_train: int, fi
     from ascent_fails.nn_experiments.forget_sets import default_forget_set_names
 
     defaults = default_forget_set_names(dataset)
-    if n_train > MAX_TRAIN_POINTS:  # no datamodel matrix: only the random sets are built (runner.prepare_inputs)
+    if n_train > MAX_TRAIN_POINTS:  # no datamodel matrix: only the random sets are built (inputs.prepare_inputs)
         defaults = tuple(n for n in defaults if n.startswith("random_"))
     clash = sorted({fs.name for fs in files} & set(defaults))
     if clash:

@@ -1,6 +1,6 @@
 """``ascent-fails nn run``: the unlearning sweep scored with KLoM, its figures and the Table 1 analogue.
 
-Writes into ``--out``: ``results.json`` (schema in :mod:`~ascent_fails.nn_experiments.runner`),
+Writes into ``--out``: ``results.json`` (schema in :mod:`~ascent_fails.nn_experiments.results_schema`),
 ``scatter_forget_vs_validation.png`` (Fig. 1/3/6), ``scatter_forget_vs_retain.png`` (Fig. 7), ``illusion.png``
 (Fig. 2), ``table1.md`` (Table 1), the finished units under ``units/`` (a rerun resumes from them) and, unless
 ``--cache-dir`` says otherwise, the trained ensembles under ``cache/``.
@@ -48,7 +48,7 @@ class RunRequest:
     forget_set_files: tuple[str | Path, ...] = ()  # extra forget sets from index files (.npy or text)
     device: str = "cpu"  # "cpu" or "cuda"
     arch: str | None = None  # None: the MLP on CPU for digits/synthetic, ResNet-9 on CUDA or for CIFAR-10
-    datamodel_models: int | None = None  # M subset models of the datamodel matrix (runner.DataSettings: 4,000)
+    datamodel_models: int | None = None  # M subset models of the datamodel matrix (inputs.DataSettings: 4,000)
     floor_per_set: bool = False  # measure the noise floor on every forget set, not only the first
     klom_direction: str | None = None  # overrides the sweep's (names.KLOM_DIRECTIONS)
     cache_dir: str | Path | None = None  # trained-ensemble cache; None: OUT/cache
@@ -65,7 +65,7 @@ class RunPlan:
     cache_dir: Path  # writable cache directory (created)
     sweep: Any  # sweep.Sweep, narrowed by the request
     protocol: str  # "quick", "full" or "sweep file <path>" (recorded in results.json)
-    settings: Any  # runner.DataSettings
+    settings: Any  # inputs.DataSettings
     dataset: Any  # data.Dataset, loaded (no training has happened)
     arch: str
     extra_sets: tuple[Any, ...] = field(default=())  # forget_sets.ForgetSet read from forget_set_files
@@ -80,7 +80,7 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
     """
     from ascent_fails.cli_errors import UsageError, output_dir
     from ascent_fails.nn_experiments import preflight
-    from ascent_fails.nn_experiments.runner import DataSettings, model_plan
+    from ascent_fails.nn_experiments.inputs import DataSettings, model_plan
     from ascent_fails.nn_experiments.sweep import packaged_sweep
     from ascent_fails.nn_experiments.threads import machine_threads
 
@@ -126,7 +126,9 @@ def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
     """Train (or load) the ensembles of ``plan``, run (or resume) its sweep, write results.json, figures, table."""
     from ascent_fails.atomic_io import atomic_write_json
     from ascent_fails.nn_experiments.plots import write_figures
-    from ascent_fails.nn_experiments.runner import prepare_inputs, run_sweep
+    from ascent_fails.nn_experiments.inputs import prepare_inputs
+    from ascent_fails.nn_experiments.results_schema import RESULTS_FILE
+    from ascent_fails.nn_experiments.runner import run_sweep
     from ascent_fails.nn_experiments.threads import machine_threads, use_threads
     from ascent_fails.progress import stage
 
@@ -146,7 +148,7 @@ def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
     with stage("figures (Fig. 1-3, 6-7) and the Table 1 analogue", unit="file", enabled=progress) as bar:
         files = write_figures(results, plan.out)
         bar.update(len(files))
-    atomic_write_json(plan.out / "results.json", results)
+    atomic_write_json(plan.out / RESULTS_FILE, results)
     return results, files
 
 

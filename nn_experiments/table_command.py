@@ -11,7 +11,7 @@ For every forget set F (the nine defaults: three random sets and six datamodel-P
   better than the oracles do, NOT DETECTED when the effect is below 3 standard errors.
 
 The KLoM direction (default KL(P_oracle ‖ P_pretrained), the reference pipeline's) is printed and recorded.
-The models, margins and datamodels are built by ``runner.prepare_inputs`` in the cache directory (default
+The models, margins and datamodels are built by ``inputs.prepare_inputs`` in the cache directory (default
 ``OUT/cache``), so ``ascent-fails nn run --out OUT`` afterwards reuses every trained ensemble. Writes
 ``OUT/nn_table.md`` and ``OUT/nn_table.json`` (atomically) and prints the Markdown.
 """
@@ -31,7 +31,7 @@ __all__ = ["TableResult", "build_table", "to_markdown", "configure_parser", "mai
 
 def _default_datamodel_models() -> int:
     # the same M as `nn run`, so that either command finds the other's models cached
-    from ascent_fails.nn_experiments.runner import DataSettings
+    from ascent_fails.nn_experiments.inputs import DataSettings
 
     return int(DataSettings.datamodel_models)
 
@@ -63,14 +63,14 @@ def build_table(
     n_bootstrap: int = 0,
     progress: bool = True,
 ) -> TableResult:
-    """Train (or load) the ensembles of ``settings`` (a ``runner.DataSettings``) and compute the table."""
+    """Train (or load) the ensembles of ``settings`` (a ``inputs.DataSettings``) and compute the table."""
 
     import numpy as np
 
     from ascent_fails.nn_experiments.margins import margins
     from ascent_fails.nn_experiments.names import KLOM_DIRECTIONS
     from ascent_fails.nn_experiments.oracles import oracle_seed
-    from ascent_fails.nn_experiments.runner import prepare_inputs
+    from ascent_fails.nn_experiments.inputs import prepare_inputs
     from ascent_fails.nn_experiments.table1 import table1_row
     from ascent_fails.validate import require_choice, require_positive_int
 
@@ -162,7 +162,7 @@ def main(args: argparse.Namespace) -> int:
     from ascent_fails.atomic_io import atomic_write_json, atomic_write_text
     from ascent_fails.cli_errors import UsageError, output_dir
     from ascent_fails.nn_experiments import preflight
-    from ascent_fails.nn_experiments.runner import DataSettings, model_plan
+    from ascent_fails.nn_experiments.inputs import DataSettings, model_plan
     from ascent_fails.nn_experiments.threads import machine_threads, use_threads
     from ascent_fails.progress import stage
 

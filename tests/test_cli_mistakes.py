@@ -73,7 +73,7 @@ def _npy(root: Path) -> Path:
 @pytest.fixture
 def nothing_heavy(monkeypatch):
     """Make every heavy entry point fail the test if it is reached."""
-    from ascent_fails.nn_experiments import datamodels, runner, training
+    from ascent_fails.nn_experiments import datamodels, inputs, training
     from ascent_fails.proofs_check import reproduce
     from ascent_fails.proofs_check import runner as proofs_runner
 
@@ -82,7 +82,7 @@ def nothing_heavy(monkeypatch):
             raise AssertionError(f"{name} ran before the input was checked")
         return fail
 
-    monkeypatch.setattr(runner, "prepare_inputs", reached("prepare_inputs"))
+    monkeypatch.setattr(inputs, "prepare_inputs", reached("prepare_inputs"))
     monkeypatch.setattr(training, "train_ensemble", reached("train_ensemble"))
     monkeypatch.setattr(datamodels, "estimate_datamodels", reached("estimate_datamodels"))
     monkeypatch.setattr(proofs_runner, "run_all", reached("verify"))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ascent_fails.nn_experiments import run_command
-from ascent_fails.nn_experiments.runner import validate_results
+from ascent_fails.nn_experiments.results_schema import validate_results
 from ascent_fails.proofs_check.cli import main as cli_main
 
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ascent_fails.nn_experiments import klom_groups, runner, table1
+from ascent_fails.nn_experiments import evaluation, klom_groups, table1
 from ascent_fails.nn_experiments.names import GROUPS
 from ascent_fails.nn_experiments.plots import write_figures
 from ascent_fails.nn_experiments.table_command import TableResult, to_markdown
@@ -42,12 +42,12 @@ def by_hand() -> tuple[dict[str, float], dict[str, float]]:
 
 
 def results_as_nn_run_writes_them() -> dict:
-    """The "do nothing" run and the floor of a results.json, scored by the runner's own scoring function."""
+    """The "do nothing" run and the floor of a results.json, scored by the runner's scoring function (evaluation.score_margins)."""
     oracle, pretrained, independent = margins()
     correct = np.ones_like(oracle, dtype=bool)
     kl = dict(bins=20, eps=EPS, direction="oracle_unlearned")
-    klom_p95, accuracy = runner.score_margins(oracle, pretrained, correct, GROUP_POINTS, **kl)
-    floor, _ = runner.score_margins(oracle, independent, correct, GROUP_POINTS, **kl)
+    klom_p95, accuracy = evaluation.score_margins(oracle, pretrained, correct, GROUP_POINTS, **kl)
+    floor, _ = evaluation.score_margins(oracle, independent, correct, GROUP_POINTS, **kl)
     return {
         "dataset": "toy", "n_models": 3, "arch": "mlp", "klom": {"direction": "oracle_unlearned", "bins": 20, "eps": EPS},
         "floor": floor, "floor_forget_sets": [FORGET_SET.name],
@@ -96,7 +96,7 @@ def test_both_commands_compute_the_numbers_with_klom_by_group(monkeypatch) -> No
         calls.append("called")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(klom_groups, "klom_by_group", spy)  # what runner.score_margins imports at call time
+    monkeypatch.setattr(klom_groups, "klom_by_group", spy)  # what evaluation.score_margins imports at call time
     monkeypatch.setattr(table1, "klom_by_group", spy)
     results_as_nn_run_writes_them()
     assert len(calls) == 2  # nn run: the "do nothing" run and the floor

@@ -1,7 +1,7 @@
 """``ascent-fails nn table``: the table's numbers are KLoM percentiles of the right ensembles; CLI smoke test.
 
 The full pipeline (datamodels, nine forget sets, 2 × 9 oracle ensembles of N = 100) takes minutes, so the tests
-replace ``runner.prepare_inputs`` by small real ensembles (N = 3) built with the same oracle functions.
+replace ``inputs.prepare_inputs`` by small real ensembles (N = 3) built with the same oracle functions.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-import ascent_fails.nn_experiments.runner as runner
+import ascent_fails.nn_experiments.inputs as inputs_mod
 from ascent_fails.nn_experiments.klom_reference import klom_reference
 from ascent_fails.nn_experiments.margins import margins
 from ascent_fails.nn_experiments.recipe import TrainRecipe
@@ -28,7 +28,7 @@ from ascent_fails.proofs_check import cli
 SETTINGS = EnsembleSettings(arch="mlp", recipe=TrainRecipe(epochs=3, batch_size=32), n_models=3, seed=0)
 
 
-def small_inputs(cache_dir: Path) -> runner.ExperimentInputs:
+def small_inputs(cache_dir: Path) -> inputs_mod.ExperimentInputs:
     """Two random forget sets on 150 digits, with pretrained, oracle and independent-oracle ensembles (N = 3)."""
     bunch = load_digits()
     x, y = (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int64)
@@ -42,7 +42,7 @@ def small_inputs(cache_dir: Path) -> runner.ExperimentInputs:
     def oracle(name: str, replicate: int):
         return oracle_ensemble(store, dataset, by_name[name], SETTINGS, replicate=replicate, progress=False)
 
-    return runner.ExperimentInputs(
+    return inputs_mod.ExperimentInputs(
         dataset=dataset, arch="mlp", recipe=SETTINGS.recipe, forget_sets=sets,
         pretrained=lambda: pre.cached.ensemble, checkpoint=lambda epoch: None,
         oracle_margins=lambda name: oracle(name, 0).margins.all_points(),
@@ -53,19 +53,19 @@ def small_inputs(cache_dir: Path) -> runner.ExperimentInputs:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> runner.ExperimentInputs:
+def inputs(tmp_path_factory) -> inputs_mod.ExperimentInputs:
     return small_inputs(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture()
-def patched_inputs(monkeypatch, inputs) -> runner.ExperimentInputs:
-    monkeypatch.setattr(runner, "prepare_inputs", lambda settings, cache_dir, progress=True: inputs)
+def patched_inputs(monkeypatch, inputs) -> inputs_mod.ExperimentInputs:
+    monkeypatch.setattr(inputs_mod, "prepare_inputs", lambda settings, cache_dir, progress=True: inputs)
     return inputs
 
 
 @pytest.mark.parametrize("direction", ["oracle_unlearned", "unlearned_oracle"])
 def test_table_values_are_klom_percentiles_of_pretrained_and_independent_oracles(patched_inputs, direction) -> None:
-    settings = runner.DataSettings(n_models=3)
+    settings = inputs_mod.DataSettings(n_models=3)
     result = build_table(settings, "unused", direction=direction, progress=False)
     data = patched_inputs.dataset
     pre = margins(patched_inputs.pretrained(), np.concatenate([data.train_x, data.val_x]),

@@ -10,6 +10,8 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,19 @@ COMMANDS = {
 }
 
 
+_ROOT_READ_ONLY = Path("/sys")
+
+
+def _sysfs_is_read_only() -> bool:
+    try:
+        handle, probe = tempfile.mkstemp(dir=_ROOT_READ_ONLY)
+    except OSError:
+        return True
+    os.close(handle)
+    os.unlink(probe)
+    return False
+
+
 def _bad_out(tmp_path, case: str):
     """A path that ``--out`` cannot use, and the words the error message must contain."""
     taken = tmp_path / "taken.txt"
@@ -33,6 +48,10 @@ def _bad_out(tmp_path, case: str):
         return taken / "figures", "is a file, not a directory"
     if case == "under_a_file":
         return taken / "figures" / "deeper", "is a file, not a directory"
+    if case == "read_only" and os.geteuid() == 0:
+        # root writes into a 0o500 folder, so the permission bits make nothing read-only for it; sysfs is a
+        # folder in which no one, root included, can create a regular file
+        return _ROOT_READ_ONLY, "not a writable directory"
     if case == "read_only":
         folder = tmp_path / "read-only"
         folder.mkdir()
@@ -55,13 +74,13 @@ def no_computation(monkeypatch):
 @pytest.mark.parametrize("case", ["is_a_file", "parent_is_a_file", "under_a_file", "read_only"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_bad_out_exits_2_naming_the_flag(command, case, tmp_path, capsys, no_computation):
-    if case == "read_only" and os.geteuid() == 0:
-        pytest.skip("root writes into a 0o500 folder (the write probe succeeds), so no read-only folder exists")
+    if case == "read_only" and os.geteuid() == 0 and not _sysfs_is_read_only():
+        pytest.skip("running as root on a system without a read-only /sys: no folder is read-only for root")
     out, reason = _bad_out(tmp_path, case)
     try:
         code = cli.main([*COMMANDS[command], "--out", str(out)])
     finally:
-        if case == "read_only":
+        if case == "read_only" and out != _ROOT_READ_ONLY:
             out.chmod(0o700)  # let pytest remove the folder
     captured = capsys.readouterr()
     assert code == 2, captured.err

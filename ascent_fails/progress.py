@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-__all__ = ["interactive", "stage", "Stage"]
+__all__ = ["interactive", "stage", "Stage", "announce"]
 
 
 def interactive(stream: IO[str] | None = None) -> bool:
@@ -89,3 +89,9 @@ def stage(title: str, *, total: int | None = None, unit: str = "step", enabled: 
         seconds = time.perf_counter() - current.started
         resumed = f" ({initial} already done)" if initial else ""
         print(f"   done: {current.count} {unit} in {seconds:.1f} s{resumed}", file=stream, flush=True)
+
+
+def announce(text: str, *, enabled: bool = True, stream: IO[str] | None = None) -> None:
+    """A one-line stage that has no work to count (e.g. a result read from the cache): ``== text``."""
+    if enabled:
+        print(f"== {text}", file=sys.stderr if stream is None else stream, flush=True)

@@ -210,8 +210,10 @@ class DatamodelResult:
 
 def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(), *,
                         cache_dir: str | os.PathLike | None = None, device: str = "cpu",
-                        progress: bool = True) -> DatamodelResult:
+                        progress: bool = True, purpose: str = "") -> DatamodelResult:
     """Train ``config.n_models`` subset models on ``dataset`` (a :class:`nn_experiments.data.Dataset`) and fit Θ.
+
+    ``purpose`` ends the progress header (what the matrix is for, e.g. ``"for the PC forget sets"``).
 
     Chunk c's masks come from ``subset_masks(..., seed=derive_seed(config.seed, "datamodel-masks", c))`` and
     model m (global index) is trained with ``seeds.model_seeds(config.seed, m)``, so a resumed run trains
@@ -226,7 +228,7 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
     from ascent_fails.nn_experiments.training import train_ensemble
     from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
     from ascent_fails.config_hash import array_fingerprint, config_hash
-    from ascent_fails.progress import stage
+    from ascent_fails.progress import announce, stage
 
     x, y = dataset.train_x, dataset.train_y
     n_train = int(y.shape[0])
@@ -243,6 +245,8 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
         atomic_write_bytes(path, lambda file: np.savez(file, **arrays))
 
     if final is not None and final.is_file():
+        announce(f"datamodel matrix ({config.n_models} {config.arch} models){' ' + purpose if purpose else ''}: "
+                 f"read from the cache ({final})", enabled=progress)
         with np.load(final) as stored:
             return DatamodelResult(stored["matrix"], stored["intercepts"], config, dataset.name, data_hash, 0.0,
                                    str(final))
@@ -257,7 +261,7 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
                  for start, path in zip(starts, chunk_files) if path is not None and path.is_file())
     # one progress stage for all M models (a header and a summary line in a log), not one per chunk
     title = (f"train {config.n_models - cached} datamodel models ({config.arch}, {config.recipe.epochs} epochs), each "
-             f"on a random {config.subset_fraction:.0%} of {dataset.name}")
+             f"on a random {config.subset_fraction:.0%} of {dataset.name}" + (f", {purpose}" if purpose else ""))
     with stage(title, total=config.n_models, unit="model", initial=cached, enabled=progress) as bar:
         for chunk, (start, chunk_file) in enumerate(zip(starts, chunk_files)):
             count = min(config.chunk_size, config.n_models - start)

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS
-from ascent_fails.progress import stage
 
 __all__ = ["DataSettings", "ExperimentInputs", "model_plan", "load_data", "prepare_inputs"]
 
@@ -130,14 +129,8 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
     extra: dict[str, Any] = {"ensemble_seed": settings.seed, "data_settings": asdict(settings)}
     if n_train <= datamodels.MAX_TRAIN_POINTS:
         dm_config = datamodels.DatamodelConfig(n_models=settings.datamodel_models, seed=settings.seed)
-        title = (f"datamodels: {dm_config.n_models} {dm_config.arch} models, each on a random {dm_config.subset_fraction:.0%} "
-                 f"of the {n_train} training points, for the PC forget sets")
-        with stage(title, total=dm_config.n_models, unit="model", enabled=progress) as bar:
-            dm = datamodels.estimate_datamodels(dataset, dm_config, cache_dir=cache_dir, device=str(device), progress=progress)
-            if dm.train_seconds == 0.0:
-                bar.note(f"the datamodel matrix was read from the cache ({dm.cache_path})")
-            else:
-                bar.update(dm_config.n_models)
+        dm = datamodels.estimate_datamodels(dataset, dm_config, cache_dir=cache_dir, device=str(device),
+                                            progress=progress, purpose="for the PC forget sets")
         pcs = dm.principal_components(2)
         sets = list(forget_sets.default_forget_sets(dataset, dm))
         extra["datamodels"] = {**asdict(dm_config), "explained_variance_ratio": pcs.explained_variance_ratio.tolist(),

@@ -8,10 +8,10 @@
 Everything goes through ``storage.EnsembleStore``, so a rerun (or ``ascent-fails nn run`` after ``nn table``)
 reuses the models and margins.
 
-The oracle check (docs/experiments.md#oracle-check: a past bug in the reference had oracles that did not leave F out; the spec
-asks only that the oracles' forget-set margins look like validation margins, the statistic below is this
-suite's construction, not the paper's). An oracle has never seen F, so on F it should behave as on validation
-points, whereas the pretrained models trained on F. For a point i
+The oracle check (docs/experiments.md#oracle-check: a past bug in the reference pipeline had oracles that did
+not leave F out; the requirement is only that the oracles' forget-set margins look like validation margins,
+and the statistic below is this suite's construction, not the paper's). An oracle has never seen F, so on F
+it should behave as on validation points, whereas the pretrained models trained on F. For a point i
 let dᵢ = mean_k m_pre,k(i) − mean_k m_oracle,k(i) (margins averaged over each ensemble's models). Points that
 neither ensemble trained on (validation) give the baseline gap d̄_val (slightly positive: the oracles saw fewer
 points); points of F give d̄_F. With sᵢ² = var_pre(i)/N_pre + var_oracle(i)/N_oracle (points held fixed, models

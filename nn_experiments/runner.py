@@ -174,9 +174,11 @@ def run_sweep(
     with stage(title, total=len(units), unit="run", enabled=progress, initial=len(units) - len(todo)) as bar:
         current = None
         for fs, run, tag in todo:
-            if fs.name != current and progress:
-                current = fs.name
-                bar.note(f"{fs.name} (|F| = {fs.size}, {fs.kind}): {sum(u[0].name == fs.name for u in todo)} run(s)")
+            if (fs.name, tag) != current:
+                current = (fs.name, tag)
+                count = sum(u[0].name == fs.name and u[2] == tag for u in todo)
+                what = "GA scored after every epoch (illusion)" if tag == "illusion" else "method runs"
+                bar.note(f"{fs.name} (|F| = {fs.size}, {fs.kind}): {count} {what}")
             state = oracle_state(states[fs.name])
             unit_start = time.perf_counter()
             rows: list[dict[str, Any]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ascent_fails.progress import interactive, stage
+from ascent_fails.progress import announce, interactive, stage
 
 
 class _Terminal(io.StringIO):
@@ -52,3 +52,10 @@ def test_a_terminal_gets_a_live_bar_and_notes_above_it():
     assert text.startswith("== train\n") and "above the bar" in text
     assert "\r" in text, "a terminal gets a tqdm bar (carriage returns)"
     assert text.rstrip().splitlines()[-1].lstrip("\r ").startswith("done: 2 model")
+
+
+def test_announce_is_one_header_line_or_nothing():
+    log = io.StringIO()
+    announce("datamodel matrix: read from the cache", stream=log)
+    announce("silenced", stream=log, enabled=False)
+    assert log.getvalue() == "== datamodel matrix: read from the cache\n"

@@ -39,8 +39,8 @@ def test_convex_newton_matches_fsolve(model, eps, alpha, sizes):
 
 
 @given(correlations, forget_ratios_wide, moderate_sizes)
-@example(0.5, 0.06, cm.CorrelatedSizes(10**4, 0.1, 100, 1e-2))  # the spec's pilot, inside the ordered window
-@example(0.5, 0.5, cm.CorrelatedSizes(10**4, 0.1, 100, 1e-2))  # pilot, DA diverges
+@example(0.5, 0.06, cm.CorrelatedSizes(10**4, 0.1, 100, 1e-2))  # the scale of docs/theory.md#figure-4's λ = 0.01 run, inside the ordered window
+@example(0.5, 0.5, cm.CorrelatedSizes(10**4, 0.1, 100, 1e-2))  # same scale, DA diverges
 def test_da_flow_matches_solve_ivp_reference(eps, alpha, sizes):
     d = cs.solve_convex("original", eps, alpha, sizes)
     fast = cs.flow_diff_ascent(eps, alpha, sizes, d.x, d.y)

@@ -25,7 +25,7 @@ from ascent_fails.nn_experiments.data import load_dataset
 from ascent_fails.nn_experiments.datamodels import DatamodelConfig, estimate_datamodels
 from ascent_fails.nn_experiments.forget_sets import default_forget_sets
 
-BUDGET_SECONDS = 300  # the brief's target for digits on 2 cores
+BUDGET_SECONDS = 300  # the target for the digits on 2 cores (README's benchmark table)
 
 
 def main() -> None:

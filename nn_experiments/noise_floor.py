@@ -40,7 +40,7 @@ def finite_n_floor(n_models: int, *, n_points: int = 10_000, q: float = 95.0, se
 
     Both ensembles' margins are i.i.d. standard normal at each of ``n_points`` points, so the true KL is
     0 and the result is pure finite-N estimation noise: the floor below which no method can be judged.
-    docs/experiments.md#noise-floor quotes about 0.66 at N = 100, 1.7 at N = 50, 0.28 at N = 200 (95th percentile).
+    docs/experiments.md#noise-floor quotes about 0.66 at N = 100, 1.72 at N = 50, 0.28 at N = 200 (95th percentile).
     KLoM is invariant under a common increasing affine map of both ensembles (edges move with the data),
     so the normal's mean and scale do not matter.
 

@@ -4,7 +4,7 @@ For every forget set F: the oracle ensemble's margins are computed once; every r
 applied to the N pretrained models (:func:`nn_experiments.methods.unlearn`) and every snapshot is scored
 against the oracles with KLoM (95th percentile over the forget, retain and validation points), accuracy and
 cost relative to retraining. A *unit* (one run on one forget set, all its snapshots) is written to
-``DIR/units/<fingerprint>/<forget set>/<run key>.json`` atomically (temp file + ``os.replace``) the moment it
+``DIR/units/<fingerprint>/<forget set>-<hash of its indices>/<runs|illusion>-<run key>.json`` atomically (temp file + ``os.replace``) the moment it
 finishes; a rerun skips every unit whose file exists, so an interrupted sweep continues where it stopped.
 The fingerprint (:func:`ascent_fails.config_hash.config_hash`) hashes everything that changes the numbers
 (data set, architecture, recipe, N, options, KLoM settings, seed), so units of another configuration are

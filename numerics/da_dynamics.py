@@ -14,8 +14,9 @@ so f'(w) = 0 ⇔ λ w e^{w} = c, and f''(w*) = λ(1 + w*) at a stationary point.
 3. z_DA < −1/e: f'(w) = λ(w + |z_DA| e^{−w}) ≥ λ(1 + ln|z_DA|) > 0 everywhere (minimum at w = ln|z_DA|),
    so every descent step lowers w by at least ηλ(1 + ln|z_DA|): DA diverges to −∞.
 
-(The spec and the paper call the DA axis objective unbounded below whenever α > 0; that holds for c < 0,
-i.e. regimes 2–3. In regime 1, c ≥ 0 and f → +∞ as w → −∞, so the axis objective is convex and coercive.)
+(The paper calls the DA axis objective unbounded below whenever α > 0; that holds only for c < 0, i.e.
+regimes 2–3 (docs/theory.md#regimes-of-the-da-objective). In regime 1, c ≥ 0 and f → +∞ as w → −∞, so the
+axis objective is convex and coercive.)
 
 Accuracy of a converged run: f'(w) = f''(ξ)(w − w*) for some ξ between w and w*. In regime 1, f'' ≥ λ. In
 regime 2, f'' = λ + c e^{−w} increases with w, and with η ≤ 1/max f'' the map w ↦ w − ηf'(w) is monotone,

@@ -11,7 +11,8 @@ and one iteration applies both: w ↦ w − η g_1(w) ↦ w_{t+2} = w_1 − η g
 
     w_{t+2} = w_t − η[2λ w_t − (a − b) e^{−w_t}] + η² g_1(w_t) g_2'(w_t) + O(η³),
 
-which for descent first is the spec's g_R(w) g_F'(w). To first order the two-step map is simultaneous DA
+which for descent first is g_R(w) g_F'(w), the η² term of our reconstruction
+(docs/theory.md#iterated-vs-simultaneous-da). To first order the two-step map is simultaneous DA
 with the ridge *doubled* (both steps carry λw), so its fixed point tends to W_0((a − b)/(2λ)) as η → 0,
 not to the simultaneous DA point W((a − b)/λ) of Lemma 2. The fixed point drifts linearly in η with slope
 c₁ = g_1 g_2'/G' at w₀ (G(w) = 2λw − (a − b)e^{−w}); :func:`fixed_point_coefficients` gives c₁ and the
@@ -19,7 +20,8 @@ next coefficient c₂ from the implicit-function theorem. As w → −∞ the η
 both orders (:func:`damping_limit`): it pushes w up, i.e. it damps DA's divergence.
 
 *Reconstructed*: the paper's printed η² term could not be read; the expression above is re-derived here
-(SymPy series of the composed map, :func:`map_series`) and agrees with the spec's reconstruction.
+(SymPy series of the composed map, :func:`map_series`): it is g_1 g_2' exactly, for both orders
+(docs/theory.md#iterated-vs-simultaneous-da).
 
 Beyond the series (derived here, not in the paper): for b > a the exact map has a far fixed point where
 u = η e^{−w} is O(1), at w ≈ ln(η c / ln(b/a)) with c = a (descent first) or c = b (ascent first), with
@@ -53,7 +55,7 @@ __all__ = [
     "two_step_kernel",
     "two_step_map_mp",
     "map_series",
-    "spec_second_order_term",
+    "reconstructed_second_order_term",
     "damping_limit",
     "first_order_fixed_point",
     "fixed_point_coefficients",
@@ -141,8 +143,11 @@ def map_series(order: Order = "descent_first") -> tuple[sp.Expr, sp.Expr, sp.Exp
     return tuple(sp.expand(sp.diff(composed, eta, k).subs(eta, 0) / sp.factorial(k)) for k in range(3))
 
 
-def spec_second_order_term(order: Order = "descent_first") -> sp.Expr:
-    """The spec's η² term g_1(w)·g_2'(w) (descent first: g_R g_F'), to be compared with :func:`map_series`."""
+def reconstructed_second_order_term(order: Order = "descent_first") -> sp.Expr:
+    """The reconstructed η² term g_1(w)·g_2'(w) (descent first: g_R g_F'), to be compared with :func:`map_series`.
+
+    The reconstruction is described in docs/theory.md#iterated-vs-simultaneous-da.
+    """
     g1, g2 = step_directions(order)
     w = sp.Symbol("w", real=True)
     return g1(w) * sp.diff(g2(w), w)

@@ -1,6 +1,6 @@
 r"""The non-convex toy of Section 5.2 (Figure 5): its data, model, objectives and the readings of its
-reconstructed parts. :mod:`theory.toy_model` derives the same objectives in SymPy; :mod:`numerics` only
-searches and draws them.
+reconstructed parts. :mod:`ascent_fails.theory.toy_model` derives the same objectives in SymPy;
+:mod:`ascent_fails.numerics` only searches and draws them.
 
 Data ([paper]): four 1-D inputs through the feature map φ(x) = (x, x²),
 
@@ -17,24 +17,26 @@ the weight on x = 4:
 
 * ``pretrained``: w = m (the full data set D);
 * ``oracle`` (retraining on R = D \ F): w₄ = 4 − k;
-* ``descent_ascent`` (GDA with equal-weight unnormalised sums, descent on D and ascent on F is descent on
-  Σ_D ℓ − Σ_F ℓ): w₄ = 4 − 2k, i.e. 0 for k = 2 — the two ascent copies cancel two descent copies.
+* ``descent_ascent`` (GDA with equal-weight unnormalised sums, descent on R and ascent on F is descent on
+  Σ_R ℓ − Σ_F ℓ): w₄ = (4 − k) − k = 4 − 2k, i.e. 0 for k = 2 — the two ascent copies cancel the two
+  remaining descent copies.
 
-*Reconstructed* (docs/theory.md): the paper's exact σ, target encoding and ridge scaling could not be read.
+*Reconstructed* (docs/theory.md#non-convex-toy): the paper's exact σ, target encoding and ridge scaling could not be read.
 They are the explicit options of :class:`ToyVariant`; the default reading (preset ``tanh``) is
 σ(z) = tanh(z/2) with ±1 targets and ridge (λ/2)‖θ‖², λ = 0.1. Since tanh(z/2) = 2·sigmoid(z) − 1, the
 preset ``sigmoid-01`` (sigmoid, {0, 1} targets) has loss ¼·L_tanh with the ridge multiplied by 4: it is the
-``tanh`` landscape at ridge 4λ (proved symbolically in :mod:`theory.toy_model`). ``shifted-sigmoid`` reads
-σ(z) = sigmoid(z) − ½ with the ±1 labels as targets (outputs never reach the targets).
+``tanh`` landscape at ridge 4λ (proved symbolically in :mod:`ascent_fails.theory.toy_model`).
+``shifted-sigmoid`` reads σ(z) = sigmoid(z) − ½ with the ±1 labels as targets (outputs never reach the targets).
 
 The claims ([paper]) are statements about minimisers of these fixed objectives, independent of step size:
 the pretrained landscape has a global and a local minimum; the pretrained global minimum classifies
 x = −1, 1, 4 correctly (13/14 weighted, :data:`PATTERN_WRONG_ON_3`); retraining stays in that basin (11/12
 on R); the GDA objective prefers the other basin (x = −1, 1, 3 correct, :data:`PATTERN_WRONG_ON_4`: 10 right
-and 2 wrong on R); fine-tuning on R from there stays trapped. :mod:`numerics.toy_claims` checks them.
+and 2 wrong on R); fine-tuning on R from there stays trapped. :mod:`ascent_fails.numerics.toy_claims` checks
+them.
 
 The float formulas here (:func:`loss`, :func:`gradient`, :func:`hessian`) are derived by hand; SymPy checks
-them (:mod:`theory.toy_model`).
+them (:mod:`ascent_fails.theory.toy_model`).
 
 >>> [objective_weights(o, forget_copies=2).tolist() for o in OBJECTIVES]  # w on x = −1, 1, 3, 4
 [[5.0, 4.0, 1.0, 4.0], [5.0, 4.0, 1.0, 2.0], [5.0, 4.0, 1.0, 0.0]]
@@ -138,7 +140,8 @@ def get_variant(name: str, ridge: float | None = None) -> ToyVariant:
 def objective_weights(objective: str, forget_copies: int = 2) -> np.ndarray:
     """Cluster weights w of ``objective`` when ``forget_copies`` (k) copies of x = 4 are forgotten.
 
-    pretrained: m; oracle (retrain on R): w₄ = 4 − k; descent_ascent (Σ_D ℓ − Σ_F ℓ): w₄ = 4 − 2k.
+    pretrained (Σ_D ℓ): m; oracle (retrain on R, Σ_R ℓ): w₄ = 4 − k;
+    descent_ascent (Σ_R ℓ − Σ_F ℓ): w₄ = (4 − k) − k = 4 − 2k.
 
     >>> [objective_weights(o).tolist() for o in OBJECTIVES]
     [[5.0, 4.0, 1.0, 4.0], [5.0, 4.0, 1.0, 2.0], [5.0, 4.0, 1.0, 0.0]]
@@ -232,7 +235,7 @@ def predict(theta: Sequence[float], x: np.ndarray, variant: ToyVariant) -> np.nd
 def decision_pattern(theta: Sequence[float], variant: ToyVariant) -> tuple[bool, ...]:
     """Whether h_θ classifies x = −1, 1, 3, 4 correctly: predict +1 iff σ(z) exceeds the midpoint of the targets.
 
-    >>> decision_pattern((2.42, -0.44), get_variant("tanh"))  # the pilot's pretrained global minimum
+    >>> decision_pattern((2.42, -0.44), get_variant("tanh"))  # ≈ the pretrained global minimum
     (True, True, False, True)
     """
     h, _, _ = _output(np.asarray(theta, dtype=float) @ features().T, variant)

@@ -3,8 +3,8 @@ r"""Evidence for iterated vs simultaneous DA (appendix) [paper claim; the η² c
 Statement (:mod:`theory.iterated_da`): one descent step on R and one ascent step on F per iteration, both
 with step η, give w_{t+2} = w_t − η[2λw_t − (a − b)e^{−w_t}] + η² g_1(w_t) g_2'(w_t) + O(η³) ((g_1, g_2) =
 (g_R, g_F) descent first, (g_F, g_R) ascent first), whose fixed point is W_0((a − b)/(2λ)) + c₁η + O(η²).
-The paper's printed η² term could not be read; the term checked is the spec's reconstruction, re-derived
-here by SymPy.
+The paper's printed η² term could not be read; the term checked is our reconstruction g_1 g_2'
+(docs/theory.md#iterated-vs-simultaneous-da), re-derived here by SymPy.
 
 * symbolic — SymPy Taylor coefficients of the composed map in η, both orders: order 0 is w, order 1 is
   −[2λw − (a − b)e^{−w}] (simultaneous DA with ridge doubled), order 2 equals g_1 g_2' exactly; the first-order
@@ -82,7 +82,7 @@ def check_symbolic() -> Evidence:
     failures, data = [], {}
     for order in iterated_da.ORDERS:
         c0, c1, c2 = iterated_da.map_series(order)
-        term = iterated_da.spec_second_order_term(order)
+        term = iterated_da.reconstructed_second_order_term(order)
         checks = {
             "order 0 is w": sp.expand(c0 - w),
             "order 1 is simultaneous DA with ridge 2λ": sp.expand(c1 - drift),
@@ -220,9 +220,9 @@ def check_negative_control() -> Evidence:
         caught[f"{order}: W((a−b)/λ)"] = float(np.mean(np.abs(sel[0] - undoubled - sel[1] * sel[3]) > _bound(*sel[1:])))
         caught[f"{order}: slope −c₁"] = float(np.mean(np.abs(run.value - w0 + c1 * eta) > _bound(c1, c2, eta)))
         c2_series = iterated_da.map_series(order)[2]
-        caught[f"{order}: η² sign flipped"] = float(sp.expand(c2_series + iterated_da.spec_second_order_term(order)) != 0)
+        caught[f"{order}: η² sign flipped"] = float(sp.expand(c2_series + iterated_da.reconstructed_second_order_term(order)) != 0)
     caught["ascent first vs g_R g_F'"] = float(sp.expand(iterated_da.map_series("ascent_first")[2]
-                                                         - iterated_da.spec_second_order_term("descent_first")) != 0)
+                                                         - iterated_da.reconstructed_second_order_term("descent_first")) != 0)
     for name, call in {"(a−b)/(2λ) < −1/e": lambda: iterated_da.first_order_fixed_point(0.1, 0.9, 0.5),
                        "λ = 0": lambda: iterated_da.two_step_map(0.0, 0.5, 0.2, 0.0, 0.01)}.items():
         try:

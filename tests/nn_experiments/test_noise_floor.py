@@ -6,7 +6,7 @@ from ascent_fails.nn_experiments import noise_floor as K
 
 
 @pytest.mark.parametrize("n_models, expected", [(50, 1.7), (100, 0.66), (200, 0.28)])
-def test_finite_n_floor_matches_the_spec(n_models, expected):
+def test_finite_n_floor_matches_the_quoted_gaussian_values(n_models, expected):
     """docs/experiments.md's Gaussian simulation. Over 8 seeds at 4,000 points the standard deviation was
     0.018 / 0.011 / 0.004 (N = 50 / 100 / 200): a 10% relative tolerance is more than 5 of them."""
     assert K.finite_n_floor(n_models, n_points=4000, seed=0) == pytest.approx(expected, rel=0.10)

@@ -9,7 +9,7 @@ from ascent_fails.numerics.toy_claims import check_claims
 from ascent_fails.theory import toy_problem as tp
 
 
-def test_default_variant_reproduces_the_pilot_minima_of_the_spec():
+def test_default_variant_reproduces_the_pilot_minima():
     # the minima of an earlier pilot computation, to 2 decimals (docs/theory.md#non-convex-toy lists them to 4):
     # D (2.42, −0.44) global and (3.06, −1.24) local; R (2.33, −0.46), (3.10, −1.27); GDA only (3.12, −1.29)
     pilot = {"pretrained": [(2.42, -0.44), (3.06, -1.24)], "oracle": [(2.33, -0.46), (3.10, -1.27)],

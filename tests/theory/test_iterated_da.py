@@ -72,7 +72,7 @@ def test_series_terms_symbolically(order):
     c0, c1, c2 = iterated_da.map_series(order)
     assert sp.expand(c0 - w) == 0
     assert sp.expand(c1 + 2 * lam * w - (a - b) * sp.exp(-w)) == 0
-    assert sp.expand(c2 - iterated_da.spec_second_order_term(order)) == 0
+    assert sp.expand(c2 - iterated_da.reconstructed_second_order_term(order)) == 0
     assert iterated_da.damping_limit(order) == 1
 
 

@@ -91,7 +91,16 @@ def stage(title: str, *, total: int | None = None, unit: str = "step", enabled: 
         print(f"   done: {current.count} {unit} in {seconds:.1f} s{resumed}", file=stream, flush=True)
 
 
-def announce(text: str, *, enabled: bool = True, stream: IO[str] | None = None) -> None:
-    """A one-line stage that has no work to count (e.g. a result read from the cache): ``== text``."""
+def announce(title: str, outcome: str, *, enabled: bool = True, stream: IO[str] | None = None) -> None:
+    """A stage that has no work to count (e.g. a result read from the cache): its header and its outcome.
+
+    >>> import io
+    >>> log = io.StringIO()
+    >>> announce("datamodels: 4000 mlp models", "read from the cache", stream=log)
+    >>> print(log.getvalue(), end="")
+    == datamodels: 4000 mlp models
+       done: read from the cache
+    """
     if enabled:
-        print(f"== {text}", file=sys.stderr if stream is None else stream, flush=True)
+        stream = sys.stderr if stream is None else stream
+        print(f"== {title}\n   done: {outcome}", file=stream, flush=True)

@@ -245,8 +245,8 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
         atomic_write_bytes(path, lambda file: np.savez(file, **arrays))
 
     if final is not None and final.is_file():
-        announce(f"datamodel matrix ({config.n_models} {config.arch} models){' ' + purpose if purpose else ''}: "
-                 f"read from the cache ({final})", enabled=progress)
+        announce(f"datamodels: the matrix of {config.n_models} {config.arch} subset models on {dataset.name}"
+                 + (f", {purpose}" if purpose else ""), f"read from the cache ({final})", enabled=progress)
         with np.load(final) as stored:
             return DatamodelResult(stored["matrix"], stored["intercepts"], config, dataset.name, data_hash, 0.0,
                                    str(final))
@@ -260,7 +260,7 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
     cached = sum(min(config.chunk_size, config.n_models - start)
                  for start, path in zip(starts, chunk_files) if path is not None and path.is_file())
     # one progress stage for all M models (a header and a summary line in a log), not one per chunk
-    title = (f"train {config.n_models - cached} datamodel models ({config.arch}, {config.recipe.epochs} epochs), each "
+    title = (f"datamodels: train {config.n_models - cached} {config.arch} models ({config.recipe.epochs} epochs), each "
              f"on a random {config.subset_fraction:.0%} of {dataset.name}" + (f", {purpose}" if purpose else ""))
     with stage(title, total=config.n_models, unit="model", initial=cached, enabled=progress) as bar:
         for chunk, (start, chunk_file) in enumerate(zip(starts, chunk_files)):

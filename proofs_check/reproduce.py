@@ -130,9 +130,24 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
     return atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
 
 
+def _read_json(path: Path, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The JSON object in ``path`` if it is readable and holds ``keys``, else ``None`` (the step is redone).
+
+    A marker or report cut short by a crash, or edited by hand, is never taken as a finished step.
+    """
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) and all(k in value for k in keys) else None
+
+
 def _step_done(folder: Path) -> Mapping[str, Any] | None:
-    marker = folder / _DONE
-    return json.loads(marker.read_text()) if marker.is_file() else None
+    """The outcome of a finished figure step in ``folder``: its marker, and every file it lists still there."""
+    done = _read_json(folder / _DONE, ("ok", "error", "files"))
+    if done is None or not all(Path(f).is_file() for f in done["files"]):
+        return None
+    return done
 
 
 def _figure_defaults(module: Any, out: Path) -> argparse.Namespace:
@@ -144,17 +159,14 @@ def _figure_defaults(module: Any, out: Path) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
-def run_figure(module_name: str, folder: Path, force: bool = False) -> dict[str, Any]:
-    """Run one figure command with its defaults into ``folder`` unless a previous run finished there.
+def run_figure(module_name: str, folder: Path) -> dict[str, Any]:
+    """Run one figure command with its defaults into ``folder`` (a finished step is skipped by the caller).
 
     Returns ``{"ok", "error", "files"}``. A failing figure is reported in the outcome (and in report.md),
     not raised, so that the other steps still run.
     """
     from ascent_fails.atomic_io import atomic_write_json
 
-    done = None if force else _step_done(folder)
-    if done is not None:
-        return dict(done)
     try:
         module = importlib.import_module(module_name)
         code = int(module.main(_figure_defaults(module, folder)) or 0)
@@ -186,7 +198,7 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
     """
     from ascent_fails.atomic_io import atomic_write_json, atomic_write_text
     from ascent_fails.cli_errors import output_dir
-    from ascent_fails.progress import stage
+    from ascent_fails.progress import announce, stage
     from ascent_fails.proofs_check.runner import registered_results, run_all
 
     started = time.perf_counter()
@@ -202,11 +214,12 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
     target = output_dir("--out", out)
 
     verify_file = target / "verify.json"
-    if verify_file.is_file() and not force:
-        verify = json.loads(verify_file.read_text())
-        print(f"verify: reusing {verify_file} (--force redoes it)")
+    count = len(registered_results())
+    verify = None if force else _read_json(verify_file, ("all_passed", "lemmas"))
+    if verify is not None:
+        announce(f"verify: {count} results of the paper, each with four kinds of evidence",
+                 f"reused {verify_file} (--force redoes it)", enabled=progress)
     else:
-        count = len(registered_results())
         with stage(f"verify: {count} results of the paper, each with four kinds of evidence", total=count,
                    unit="result", enabled=progress) as bar:
             report = run_all()
@@ -219,9 +232,14 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
     figures = {}
     for name, module_name, what in FIGURES:
         folder = output_dir("--out", target / "figures" / name)
-        with stage(f"figure {name}: {what}", unit="file", enabled=progress) as bar:
-            outcome = run_figure(module_name, folder, force)
-            bar.update(len(outcome["files"]))
+        outcome = None if force else _step_done(folder)
+        if outcome is not None:
+            announce(f"figure {name}: {what}", f"reused {len(outcome['files'])} files in {folder} (--force redoes it)",
+                     enabled=progress)
+        else:
+            with stage(f"figure {name}: {what}", unit="file", enabled=progress) as bar:
+                outcome = run_figure(module_name, folder)
+                bar.update(len(outcome["files"]))
         figures[f"figure {name}"] = outcome
         print(f"figure {name}: {'ok' if outcome['ok'] else 'FAILED ' + outcome['error']}")
 

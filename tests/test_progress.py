@@ -54,8 +54,8 @@ def test_a_terminal_gets_a_live_bar_and_notes_above_it():
     assert text.rstrip().splitlines()[-1].lstrip("\r ").startswith("done: 2 model")
 
 
-def test_announce_is_one_header_line_or_nothing():
+def test_announce_is_a_header_and_its_outcome_or_nothing():
     log = io.StringIO()
-    announce("datamodel matrix: read from the cache", stream=log)
-    announce("silenced", stream=log, enabled=False)
-    assert log.getvalue() == "== datamodel matrix: read from the cache\n"
+    announce("datamodel matrix", "read from the cache", stream=log)
+    announce("silenced", "nothing", stream=log, enabled=False)
+    assert log.getvalue() == "== datamodel matrix\n   done: read from the cache\n"

@@ -128,5 +128,5 @@ def test_training_the_subset_models_is_one_progress_stage_in_a_log(tiny, monkeyp
     monkeypatch.setattr("sys.stderr", log)
     DM.estimate_datamodels(dataset, config)  # 6 models in two chunks of 3
     lines = log.getvalue().splitlines()
-    assert lines[0] == f"== train 6 datamodel models (mlp, 2 epochs), each on a random 50% of {dataset.name}"
+    assert lines[0] == f"== datamodels: train 6 mlp models (2 epochs), each on a random 50% of {dataset.name}"
     assert len(lines) == 2 and lines[1].startswith("   done: 6 model in ")

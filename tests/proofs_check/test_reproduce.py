@@ -44,7 +44,7 @@ def fake_steps(monkeypatch, tmp_path):
     monkeypatch.setattr(run_command, "execute", execute)
     monkeypatch.setattr(reproduce, "FIGURES", (("nothing", "no.such.module", "a stand-in figure"),))
 
-    def fake_figure(module_name, folder, force=False):
+    def fake_figure(module_name, folder):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "fig.png").write_bytes(b"png")
         return {"ok": True, "error": "", "files": [str(folder / "fig.png")]}
@@ -73,6 +73,29 @@ def test_report_links_everything_and_states_each_claim(fake_steps, tmp_path):
     assert reproduce.main(_parse(tmp_path)) == 0
     assert fake_steps == {"verify": 1, "nn": 2, "plan": 2}
     json.loads((tmp_path / "verify.json").read_text())
+
+
+def test_a_damaged_step_is_redone_and_a_finished_one_reused(fake_steps, tmp_path, monkeypatch):
+    """A verify.json cut short, or a figure whose file went missing, is not taken as finished work."""
+    figure_calls = []
+
+    def figure_with_marker(module_name, folder):
+        figure_calls.append(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "fig.png").write_bytes(b"png")
+        outcome = {"ok": True, "error": "", "files": [str(folder / "fig.png")]}
+        (folder / reproduce._DONE).write_text(json.dumps(outcome))
+        return outcome
+
+    monkeypatch.setattr(reproduce, "run_figure", figure_with_marker)
+    assert reproduce.main(_parse(tmp_path)) == 0
+    assert reproduce.main(_parse(tmp_path)) == 0
+    assert fake_steps["verify"] == 1 and len(figure_calls) == 1, "finished steps must be reused"
+    (tmp_path / "verify.json").write_text('{"lemmas": [')  # a crash in the middle of a write by another tool
+    (tmp_path / "figures" / "nothing" / "fig.png").unlink()
+    assert reproduce.main(_parse(tmp_path)) == 0
+    assert fake_steps["verify"] == 2 and len(figure_calls) == 2, "damaged steps must be redone"
+    assert json.loads((tmp_path / "verify.json").read_text())["all_passed"] is True
 
 
 real_plan_run = run_command.plan_run
@@ -109,3 +132,12 @@ def test_log_of_reproduce_is_one_line_per_stage(tmp_path):
     assert_readable_log(done.stdout, ("== verify:", "== figure phase:", "== figure toy:", *NN_RUN_STAGES))
     report = (tmp_path / "r" / "report.md").read_text()
     assert "docs/experiments.md" in report and "Claims" in report
+    # run again: everything comes from the cache, and the log says so stage by stage (no oracle or pretraining stage)
+    again = subprocess.run([sys.executable, "-m", "ascent_fails.proofs_check.cli", "reproduce", "--out", str(tmp_path / "r"),
+                            "--sweep", str(sweep), "--datamodel-models", "4"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stdout
+    resumed = ("== datamodels:", "== unlearning:", "== noise floor:", "== figures")
+    assert_readable_log(again.stdout, ("== verify:", "== figure phase:", "== figure toy:", *resumed))
+    assert "read from the cache" in again.stdout and "== oracle ensembles:" not in again.stdout
+    assert "(3 already done)" in again.stdout

@@ -1,4 +1,11 @@
-r"""Lemma 1 with a real trained oracle: random forget sets look like the test set; GA's forget set does not.
+r"""Lemma 1 given one trained oracle: the binomial tail it implies, and the gradient-ascent detector.
+
+What this module does and does not test. It fits ONE oracle θ on a retain sample R and scores it on fresh i.i.d.
+forget sets. Given θ, m·Acc_F is then Bin(m, Acc_T) *by construction*, so the Monte Carlo here re-tests the
+binomial tail (the last step of Lemma 1's proof), not the lemma's setting. The lemma itself (F drawn from the
+training set D, an oracle retrained on D \ F for every draw) is tested by :mod:`numerics.lemma1_retraining`. What
+remains specific to this module is the *detector*: a gradient-ascent "unlearner" and a non-random forget set get a
+vanishing Lemma 1 p-value while the oracle does not (``run_experiment(..., monte_carlo=False)`` runs only that).
 
 Setup (numpy/SciPy only, seeded; every seed is recorded in the result):
 
@@ -10,11 +17,10 @@ Setup (numpy/SciPy only, seeded; every seed is recorded in the result):
   stands in for P_T as a cross-check (its accuracy must agree within a few standard errors).
 * **Oracle.** θ = ridge logistic regression fitted by SciPy (L-BFGS) on a retain set R of i.i.d. samples.
 * **Forget sets.** For each size m = |F| and each trial, F is a *fresh* i.i.d. sample of m points from
-  P_T, disjoint from R and never seen by the oracle. This is exactly the lemma's law conditionally on R:
-  if D is i.i.d. and F is a uniformly random subset of D, then given R = D \ F the points of F are i.i.d.
-  from P_T and independent of θ = θ(R). Hoeffding holds conditionally on θ, so the lemma applies to each
-  trial, and the trials are independent (no pool is reused), so the empirical frequency of
-  |Acc_T − Acc_F| ≥ t is an unbiased estimate of the lemma's probability with binomial standard error.
+  P_T, disjoint from R and never seen by the oracle: the lemma's law *conditionally on this one R*. The
+  frequency of |Acc_T − Acc_F| ≥ t is then an unbiased estimate of P(|Bin(m, Acc_T)/m − Acc_T| ≥ t) for this
+  oracle's Acc_T, with a binomial standard error; it says nothing about how the oracle depends on the draw of F
+  (see :mod:`numerics.lemma1_retraining` for that).
 * **A non-oracle unlearner.** The model pretrained on D = R ∪ F_GA (F_GA random, |F_GA| =
   ``ga_forget_size``) is unlearned by gradient ascent on the mean logistic loss of F_GA, stopped as soon as
   Acc_T − Acc_F ≥ ``ga_target_gap``; its gap gets a vanishing p-value (:func:`theory.random_sets.gap_p_value`)
@@ -211,8 +217,11 @@ def gradient_ascent(
     return current, config.ga_max_steps, False
 
 
-def run_experiment(config: ForgetSetConfig = ForgetSetConfig()) -> ForgetSetExperiment:
-    """Fit the oracle, run the Monte Carlo over random forget sets and the GA detector (see module docstring)."""
+def run_experiment(config: ForgetSetConfig = ForgetSetConfig(), *, monte_carlo: bool = True) -> ForgetSetExperiment:
+    """Fit the oracle, run the Monte Carlo over random forget sets and the GA detector (see module docstring).
+
+    ``monte_carlo=False`` skips the Monte Carlo (``rows`` is then empty) and runs only the oracle and the detector.
+    """
     stages = ("retain", "test", "forget_sets", "ga_forget")
     seeds = dict(zip(stages, (int(s) for s in np.random.SeedSequence(config.seed).generate_state(len(stages)))))
     task = (config.dimension, config.signal, config.label_noise)
@@ -225,7 +234,7 @@ def run_experiment(config: ForgetSetConfig = ForgetSetConfig()) -> ForgetSetExpe
 
     rows = []
     rng = np.random.default_rng(seeds["forget_sets"])
-    for m in config.forget_sizes:
+    for m in config.forget_sizes if monte_carlo else ():
         x, y = _sample(config.trials * m, *task, rng)  # trials independent forget sets, one per row below
         acc_f = oracle.correct(x, y).reshape(config.trials, m).mean(axis=1)  # (trials,)
         deviation = np.abs(acc_t - acc_f)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ascent_fails.theory.lambert import validate_dps  # lambert imports nothing from theory: no cycle
 from ascent_fails.validate import require_nonnegative, require_positive, require_positive_int
 
 __all__ = [
@@ -66,12 +67,17 @@ def scalar_or_array(x: Any) -> Any:
 def validate_mp_parameters(
     n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, dps: int
 ) -> int:
-    """Validate the parameters of an mpmath path (scalars; strings like ``'0.1'`` allowed) and return ``dps`` ≥ 15."""
+    """Validate the parameters of an mpmath path (scalars; strings like ``'0.1'`` allowed) and return ``dps``.
+
+    ``dps`` must be an integer in [15, 10000] (:func:`theory.lambert.validate_dps`): fewer digits than a double
+    would make the reference less accurate than the float path it checks (``dps=0`` gave 2 digits), more would
+    make one evaluation take seconds and a sweep hang.
+    """
     validate_parameters(
         n_retain=float(n_retain), n_forget=float(n_forget), n_retain_axis=float(n_retain_axis),
         forget_ratio_axis=float(forget_ratio_axis), ridge=float(ridge),
     )
-    return require_positive_int("dps", dps, minimum=15)
+    return validate_dps(dps)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ __all__ = ["stationary_points_mp"]
 def stationary_points_mp(
     n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis: Any, ridge: Any, dps: int = 50
 ) -> StationaryPoints:
-    """:func:`theory.closed_form.stationary_points` in mpmath at ``dps`` digits throughout (no float code shared).
+    """:func:`theory.closed_form.stationary_points` in mpmath at ``dps`` ∈ [15, 10000] digits throughout (no float code
+    shared); any other ``dps`` is refused with ``ValueError``.
 
     Inputs are taken exactly (a float is its binary value; strings like ``'0.1'`` are read at ``dps`` digits).
     An argument within 2^(8−prec) (relative) of −1/e is the branch point.

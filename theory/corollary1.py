@@ -51,6 +51,7 @@ __all__ = [
     "gaps_mp",
     "growth_rate",
     "lambert_remainder_bounds",
+    "lambert_remainder_bounds_log",
     "RidgeSweep",
     "ridge_sweep",
     "proof_steps",
@@ -103,7 +104,12 @@ def growth_rate(ridge: Any) -> Any:
 def lambert_remainder_bounds(argument: Any) -> tuple[Any, Any]:
     """(½, e/(e−1)) × ln ln x/ln x: bounds on W_0(x) − (ln x − ln ln x) for x ≥ e (Hoorfar & Hassani 2008)."""
     x = require_in_range("argument", argument, math.e, math.inf, closed=(True, False), symbol="x = |R_j|/(λ|R|) >= e")
-    log_x = np.log(x)
+    return lambert_remainder_bounds_log(np.log(x))
+
+
+def lambert_remainder_bounds_log(log_argument: Any) -> tuple[Any, Any]:
+    """:func:`lambert_remainder_bounds` from L = ln x ≥ 1 (x beyond the float range allowed: λ down to 2.2e-308)."""
+    log_x = require_in_range("log_argument", log_argument, 1.0, math.inf, closed=(True, False), symbol="ln x >= 1")
     rate = np.log(log_x) / log_x
     return axis_parameters.scalar_or_array(0.5 * rate), axis_parameters.scalar_or_array(math.e / (math.e - 1) * rate)
 
@@ -151,10 +157,10 @@ def ridge_sweep(
     alpha = balanced_ratio(n_retain, n_forget) if forget_ratio_axis is None else forget_ratio_axis
     lam = np.asarray(ridges, dtype=float)
     w_d, w_r, w_da = closed_form.stationary_weights(n_retain, n_forget, n_retain_axis, alpha, lam)
-    x = closed_form.oracle_argument(n_retain, n_retain_axis, lam)
-    big = x >= math.e
-    low, high = lambert_remainder_bounds(np.where(big, x, math.e))
-    log_x = np.log(np.where(big, x, math.e))
+    log_x = np.asarray(closed_form.oracle_log_argument(n_retain, n_retain_axis, lam))  # ln x, x = |R_j|/(λ|R|)
+    big = log_x >= 1
+    log_x = np.where(big, log_x, 1.0)
+    low, high = lambert_remainder_bounds_log(log_x)
     gap_da = np.abs(w_r - w_da)
     nan = np.full(lam.shape, np.nan)
     return RidgeSweep(

@@ -79,6 +79,8 @@ __all__ = [
     "gauss_seidel_original",
     "sympy_stationarity_gap",
     "sympy_lemma6_residual",
+    "SYMPY_SYMBOLS",
+    "sympy_formulas",
 ]
 
 Model = Literal["original", "oracle", "diff_ascent"]
@@ -338,6 +340,55 @@ def sympy_stationarity_gap(model: Model) -> tuple[Any, Any]:
     f2 = y - 2 * cx * eps * sp.exp(-x) - cy * (1 + eps**2) * sp.exp(-y)
     # the gap is a polynomial in w, e^{−X}, e^{−Y} and the constants: expansion decides whether it is 0
     return sp.expand(f1 - m_grad[0]), sp.expand(f2 - m_grad[1])
+
+
+#: names of the symbols of :func:`sympy_formulas`, in the order of its ``symbols`` entry
+SYMPY_SYMBOLS: tuple[str, ...] = ("epsilon", "alpha", "b", "f")
+
+
+def sympy_formulas() -> dict[str, Any]:
+    """SymPy twins of this module's closed forms, written in the symbols ε, α, b, f = |F|/|D| (all positive).
+
+    p = b/(1 − f), q = αb/f, s = 1 + ε². Keys (each mirrors one float function of this module):
+
+    * ``x_r``, ``y_r`` — Lemma 6 (:func:`oracle_margins`);
+    * ``x_lower``, ``x_upper``, ``y_lower``, ``y_upper`` — Lemma 7 (:func:`original_bounds`);
+    * ``x_da_upper``, ``y_da_upper`` — Lemma 8 (:func:`da_bounds`, where an argument is ≥ −1/e);
+    * ``alpha_d_gt_da_x``, ``alpha_d_gt_da_y`` — the two terms of Lemma 9's max (:func:`alpha_d_gt_da`);
+    * ``alpha_x``, ``alpha_y`` — Lemma 10's α^X, α^Y (:func:`alpha_r_gt_d_parts`);
+    * ``symbols`` — the tuple (ε, α, b, f).
+
+    The proofs of ``verify`` run on these expressions; ``verify`` also checks that each agrees with its float twin
+    at seeded points, so a proof about a twin is a proof about the code.
+
+    >>> sorted(k for k in sympy_formulas() if k.startswith("alpha"))
+    ['alpha_d_gt_da_x', 'alpha_d_gt_da_y', 'alpha_x', 'alpha_y']
+    """
+    import sympy as sp
+
+    eps, alpha, b, f = sp.symbols(" ".join(SYMPY_SYMBOLS), positive=True)
+    w = sp.LambertW
+    s = 1 + eps**2
+    p = b / (1 - f)
+    q = alpha * b / f
+    x_r = w(s * p)
+    y_r = 2 * eps / s * x_r
+    k = s / (2 * eps) * (x_r - w(s * b))
+    return {
+        "symbols": (eps, alpha, b, f),
+        "x_r": x_r,
+        "y_r": y_r,
+        "x_lower": w(b * (s + 2 * alpha * eps)),
+        "x_upper": w(b * s) + 2 * eps / s * w(b * alpha * s),
+        "y_lower": w(b * alpha * s),
+        "y_upper": w(b * (2 * eps + alpha * s)),
+        "x_da_upper": w(p * s - 2 * q * eps),
+        "y_da_upper": w(2 * p * eps - q * s),
+        "alpha_d_gt_da_x": s / (2 * eps) * f**2 / ((1 - f) * (1 + f)),
+        "alpha_d_gt_da_y": 2 * eps / s * f / ((1 - f) * (1 + f)),
+        "alpha_x": k * sp.exp(k) / (b * s),
+        "alpha_y": (y_r * sp.exp(y_r) / b - 2 * eps) / s,
+    }
 
 
 def sympy_lemma6_residual() -> tuple[Any, Any]:

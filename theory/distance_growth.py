@@ -33,7 +33,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, lambert, rounding
 from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 from ascent_fails.validate import require_positive
 
@@ -53,10 +53,11 @@ def distance(n_retain: Any, n_forget: Any, n_retain_axis: Any, forget_ratio_axis
 
 
 def distance_bound(n_retain: Any, n_forget: Any, forget_ratio_axis: Any) -> Any:
-    """|ln((1+α)|R|/|D|)|, computed as |log1p(−(|F| − α|R|)/|D|)| so that it stays accurate near α = |F|/|R|."""
-    r, f = axis_parameters.validate_parameters(n_retain=n_retain, n_forget=n_forget)
-    excess = closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)  # (1+α)|R|/|D| = 1 − excess/|D|
-    return axis_parameters.scalar_or_array(np.abs(np.log1p(-excess / (r + f))))
+    """|ln((1+α)|R|/|D|)| = |ln(z_D/z_R)|, accurate near α = |F|/|R| and for sizes up to 1e300
+    (:func:`theory.closed_form.pretrained_oracle_log_ratio`)."""
+    return axis_parameters.scalar_or_array(
+        np.abs(closed_form.pretrained_oracle_log_ratio(n_retain, n_forget, forget_ratio_axis))
+    )
 
 
 def bound_margin(
@@ -103,13 +104,17 @@ def distance_mp(
 
 
 def distance_bound_mp(n_retain: Any, n_forget: Any, forget_ratio_axis: Any, dps: int = 50) -> mpmath.mpf:
-    """|ln((1+α)|R|/|D|)| at ``dps`` digits (inputs taken exactly)."""
+    """|ln((1+α)|R|/|D|)| at ``dps`` ∈ [15, 10000] digits (inputs taken exactly)."""
     axis_parameters.validate_parameters(
         n_retain=float(n_retain), n_forget=float(n_forget), forget_ratio_axis=float(forget_ratio_axis)
     )
+    dps = lambert.validate_dps(dps)
     with mpmath.workdps(dps):
         r, f, a = mpmath.mpf(n_retain), mpmath.mpf(n_forget), mpmath.mpf(forget_ratio_axis)
-        return abs(mpmath.log((1 + a) * r / (r + f)))
+        # (1+α)|R|/|D| = 1 − (|F| − α|R|)/|D|: log1p keeps a tiny α (1 + α would round it away at dps digits);
+        # a quotient below 1/2 is taken directly (1 − x would cancel instead)
+        ratio = -(f - a * r) / (r + f)
+        return abs(mpmath.log1p(ratio) if ratio > -0.5 else mpmath.log((1 + a) * r / (r + f)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -44,8 +44,8 @@ __all__ = ["admissible", "distance", "distance_bound", "bound_margin", "holds", 
 
 
 def admissible(n_retain: Any, n_forget: Any, forget_ratio_axis: Any) -> Any:
-    """α ≥ |F|/|R|, decided exactly (sign of |F| − α|R| from :func:`theory.closed_form.retain_excess`)."""
-    return rounding.nonnegative(-np.asarray(closed_form.retain_excess(n_retain, n_forget, forget_ratio_axis)))
+    """α ≥ |F|/|R|, decided exactly (sign of |F| − α|R| from :func:`theory.closed_form.retain_excess_sign`)."""
+    return rounding.nonnegative(-np.asarray(closed_form.retain_excess_sign(n_retain, n_forget, forget_ratio_axis)))
 
 
 def _weights(

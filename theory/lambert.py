@@ -6,6 +6,8 @@ W(z) solves W e^W = z. On the reals it has two branches:
 * W_{−1}, the lower branch, defined for −1/e ≤ z < 0, with W_{−1}(z) ≤ −1 (W_{−1}(0⁻) = −∞).
 
 Every closed form of Section 5.1 of the paper (Lemmas 2–10) is a value of one of these branches.
+:func:`lambert_w_log` evaluates W from ln|z| for arguments beyond the float range, and every mpmath path takes a
+working precision ``dps`` in [15, 10000] (:func:`validate_dps`).
 The double-precision path wraps :func:`scipy.special.lambertw`, which returns NaN at the float nearest
 −1/e (it lies just *below* the true branch point) and complex values just beyond it; here arguments
 within a few ulps of −1/e are moved onto the branch point, and anything clearly below it is an error
@@ -30,7 +32,31 @@ import mpmath
 import numpy as np
 from scipy.special import lambertw as _scipy_lambertw
 
-__all__ = ["BRANCH_FLOOR", "BRANCH_POINT", "lambert_w", "lambert_w_mp"]
+__all__ = [
+    "BRANCH_FLOOR", "BRANCH_POINT", "MAX_DPS", "MIN_DPS", "lambert_w", "lambert_w_log", "lambert_w_mp", "validate_dps",
+]
+
+#: admissible working precision (decimal digits) of every ``*_mp`` function of Section 5.1.1: below 15 digits the
+#: mp path is less accurate than the float path it checks; above 10,000 a single Lambert W takes seconds and a
+#: sweep would hang, and no check needs more than 80
+MIN_DPS: int = 15
+MAX_DPS: int = 10_000
+
+
+def validate_dps(dps: Any) -> int:
+    """``dps`` as an int if it is an integer in [MIN_DPS, MAX_DPS] = [15, 10000], else ``ValueError``.
+
+    >>> validate_dps(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: dps=0 must be an integer in [15, 10000] (decimal digits of the mpmath path)
+    """
+    message = f"dps={dps!r} must be an integer in [{MIN_DPS}, {MAX_DPS}] (decimal digits of the mpmath path)"
+    integral = isinstance(dps, (int, np.integer)) and not isinstance(dps, bool)
+    whole_float = isinstance(dps, float) and math.isfinite(dps) and dps == int(dps)
+    if not (integral or whole_float) or not MIN_DPS <= int(dps) <= MAX_DPS:
+        raise ValueError(message)
+    return int(dps)
 
 #: −1/e, the branch point shared by W_0 and W_{−1}.
 BRANCH_POINT: float = -math.exp(-1.0)
@@ -88,8 +114,11 @@ def lambert_w(z: Any, branch: Literal[0, -1] = 0) -> Any:
     if branch not in (0, -1):
         raise ValueError(f"branch={branch!r} must be 0 (W_0) or -1 (W_-1)")
     zz = np.asarray(z, dtype=float)
-    if np.any(np.isnan(zz)):
-        raise ValueError("z contains NaN; the Lambert W argument must be a real number >= -1/e")
+    if not np.all(np.isfinite(zz)):
+        raise ValueError(
+            "z contains NaN or inf; the Lambert W argument must be a finite real number >= -1/e "
+            "(for arguments beyond the float range use lambert_w_log with ln|z|)"
+        )
     if np.any(zz < BRANCH_FLOOR):
         raise ValueError(f"z={zz.min()!r} must be >= -1/e = {BRANCH_POINT!r} for a real Lambert W value")
     if branch == -1 and np.any(zz > 0):
@@ -109,10 +138,45 @@ def lambert_w(z: Any, branch: Literal[0, -1] = 0) -> Any:
     return float(w) if np.ndim(z) == 0 else w
 
 
-def lambert_w_mp(z: Any, branch: Literal[0, -1] = 0, dps: int = 50) -> mpmath.mpf:
-    """W_0 or W_{−1} of ``z`` computed by mpmath with ``dps`` decimal digits (scoped, not global)."""
+#: ln z above which W_0 is computed from ln z (:func:`lambert_w_log`) rather than from z; z = e^690 ≈ 1e299
+LOG_ARGUMENT_ABOVE: float = 690.0
+
+
+def lambert_w_log(log_abs_z: Any, branch: Literal[0, -1] = 0) -> Any:
+    r"""W_0(e^L) (``branch=0``, L ≥ 2) or W_{−1}(−e^L) (``branch=-1``, L ≤ −2) from L = ln|z|, vectorised.
+
+    For arguments beyond the float range (|z| up to e^{±10^4}): w e^w = z is solved in log form,
+    f(w) = w + ln|w| − L = 0, by Newton's method, w ← w − f(w)/(1 + 1/w), from the asymptotic start
+    L₁ − L₂ + L₂/L₁ (L₁ = L on W_0, ln|z| on W_{−1}; L₂ = ln|L₁|), whose error is O((L₂/L₁)²). f is concave
+    in w on each branch and its Newton iterates converge monotonically; five steps reach full precision for
+    |L| ≥ 2. An absolute error δL in L gives δW = δL·|W|/|1 + W| ≈ δL: L = ln|z| computed as a sum of logs
+    (error ~ u·|L|) keeps W to a few ulps of itself.
+
+    >>> w = lambert_w_log(1000.0)     # W_0(e^1000), z far beyond the largest float
+    >>> abs(w + math.log(w) - 1000.0) < 1e-12
+    True
+    """
     if branch not in (0, -1):
         raise ValueError(f"branch={branch!r} must be 0 (W_0) or -1 (W_-1)")
+    ll = np.asarray(log_abs_z, dtype=float)
+    if not np.all(np.isfinite(ll)):
+        raise ValueError("log_abs_z must be finite (ln|z| of the Lambert W argument)")
+    if branch == 0 and np.any(ll < 2):
+        raise ValueError(f"log_abs_z={ll.min()!r} must be >= 2 for W_0 in log form (z >= e^2; use lambert_w below)")
+    if branch == -1 and np.any(ll > -2):
+        raise ValueError(f"log_abs_z={ll.max()!r} must be <= -2 for W_-1 in log form (use lambert_w above -e^-2)")
+    l2 = np.log(np.abs(ll))
+    w = ll - l2 + l2 / ll
+    for _ in range(5):
+        w = w - (w + np.log(np.abs(w)) - ll) / (1 + 1 / w)
+    return float(w) if np.ndim(log_abs_z) == 0 else w
+
+
+def lambert_w_mp(z: Any, branch: Literal[0, -1] = 0, dps: int = 50) -> mpmath.mpf:
+    """W_0 or W_{−1} of ``z`` computed by mpmath with ``dps`` ∈ [15, 10000] decimal digits (scoped, not global)."""
+    if branch not in (0, -1):
+        raise ValueError(f"branch={branch!r} must be 0 (W_0) or -1 (W_-1)")
+    dps = validate_dps(dps)
     with mpmath.workdps(dps):
         zz = mpmath.mpf(z)
         if zz < -mpmath.exp(-1):

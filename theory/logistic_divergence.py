@@ -39,17 +39,66 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, rounding
+from ascent_fails.theory import axis_parameters, closed_form, closed_form_mp, closed_form_symbolic, lambert, rounding
 from ascent_fails.theory.closed_form_symbolic import SymbolicStep
 
-__all__ = ["admissible_range", "ordering_margin", "holds", "ordering_margin_mp", "proof_steps"]
+__all__ = [
+    "admissible_range",
+    "admissible_range_symbolic",
+    "admissible_range_mp",
+    "in_admissible_range",
+    "ordering_margin",
+    "holds",
+    "ordering_margin_mp",
+    "proof_steps",
+]
 
 
 def admissible_range(n_retain: Any, n_forget: Any) -> tuple[Any, Any]:
     """(α_low, α_high) = (|F|²/(|R|(|F|+|D|)), |F|/|R|), the closed range of α in Lemma 3."""
     r, f = axis_parameters.validate_parameters(n_retain=n_retain, n_forget=n_forget)
-    low = f * f / (r * (f + (r + f)))
+    low = (f / r) * (f / (2 * f + r))  # |F|²/(|R|(|F|+|D|)) without forming |F|² (|F| up to 1e300)
     return axis_parameters.scalar_or_array(low), closed_form.regime_boundary_2(n_retain, n_forget)
+
+
+@functools.lru_cache(maxsize=1)
+def admissible_range_symbolic() -> tuple[sp.Expr, sp.Expr, tuple[sp.Symbol, sp.Symbol]]:
+    """(α_low, α_high, (|R|, |F|)) as SymPy expressions *derived* from Lemma 2: the roots in α of z_DA = z_D and
+    z_D = z_R, with each z = −L'(0)/λ taken from the axis objectives (:mod:`theory.closed_form_symbolic`).
+
+    >>> low, high, (r, f) = admissible_range_symbolic()
+    >>> sp.simplify(low - f**2 / (r * (2 * f + r))), sp.simplify(high - f / r)
+    (0, 0)
+    """
+    obj = closed_form_symbolic.axis_objectives()
+    w, lam = obj.weight, obj.ridge
+    z = {name: sp.factor(-sp.diff(objective, w).subs(w, 0) / lam)
+         for name, objective in (("D", obj.pretraining), ("R", obj.oracle), ("DA", obj.descent_ascent))}
+    (low,) = sp.solve(sp.Eq(z["DA"], z["D"]), obj.forget_ratio_axis)
+    (high,) = sp.solve(sp.Eq(z["D"], z["R"]), obj.forget_ratio_axis)
+    return sp.factor(low), sp.factor(high), (obj.n_retain, obj.n_forget)
+
+
+def admissible_range_mp(n_retain: Any, n_forget: Any, dps: int = 50) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """(α_low, α_high) at ``dps`` ∈ [15, 10000] digits from :func:`admissible_range_symbolic` (inputs exact)."""
+    axis_parameters.validate_parameters(n_retain=float(n_retain), n_forget=float(n_forget))
+    dps = lambert.validate_dps(dps)
+    low, high, symbols = admissible_range_symbolic()
+    with mpmath.workdps(dps):
+        values = [mpmath.mpf(v) for v in (n_retain, n_forget)]
+        return tuple(sp.lambdify(symbols, end, "mpmath")(*values) for end in (low, high))  # type: ignore[return-value]
+
+
+def in_admissible_range(n_retain: float, n_forget: float, forget_ratio_axis: float) -> bool:
+    """α_low ≤ α ≤ α_high decided exactly (rational arithmetic on the float values, ends from
+    :func:`admissible_range_symbolic`): a rounded end of :func:`admissible_range` may lie just outside."""
+    axis_parameters.validate_parameters(
+        n_retain=n_retain, n_forget=n_forget, forget_ratio_axis=forget_ratio_axis
+    )
+    low, high, symbols = admissible_range_symbolic()
+    subs = dict(zip(symbols, (sp.Rational(n_retain), sp.Rational(n_forget))))
+    alpha = sp.Rational(forget_ratio_axis)
+    return bool(low.subs(subs) <= alpha <= high.subs(subs))
 
 
 def ordering_margin(
@@ -91,31 +140,36 @@ def ordering_margin_mp(
 
 @functools.lru_cache(maxsize=1)
 def proof_steps() -> tuple[SymbolicStep, ...]:
-    """The SymPy steps 1–3 of the proof (module docstring); step 4 is their composition."""
-    r, f, a, rj, lam = sp.symbols("R F alpha R_j lambda", positive=True)
-    d = r + f
-    z_d = (1 + a) * rj / (lam * d)
-    z_r = rj / (lam * r)
-    z_da = (1 - a * r / f) * rj / (lam * r)
-    upper = sp.simplify((z_r - z_d) * lam / rj - (f - a * r) / (r * d))
-    lower = sp.simplify((z_d - z_da) * lam / rj - (a * r * (f + d) - f**2) / (r * f * d))
-    low_end = sp.solve(sp.Eq(a * r * (f + d), f**2), a)
-    w, u = sp.Symbol("w", real=True), sp.Symbol("u", positive=True)
+    """The SymPy steps 1–3 of the proof (module docstring) over the library's own range ends
+    (:func:`admissible_range_symbolic`) and Lemma 2's arguments z = −L'(0)/λ; step 4 is their composition."""
+    obj = closed_form_symbolic.axis_objectives()
+    w, a, lam = obj.weight, obj.forget_ratio_axis, obj.ridge
+    z_d, z_r, z_da = (sp.factor(-sp.diff(o, w).subs(w, 0) / lam) for o in (obj.pretraining, obj.oracle, obj.descent_ascent))
+    low, high, _ = admissible_range_symbolic()
+    # each difference is linear in α: its sign flips exactly at its root, on the side given by its slope
+    upper, lower = sp.expand(z_r - z_d), sp.expand(z_d - z_da)
+    upper_slope, lower_slope = sp.diff(upper, a), sp.diff(lower, a)
+    upper_root, lower_root = sp.simplify(upper.subs(a, high)), sp.simplify(lower.subs(a, low))
+    linear = sp.diff(upper, a, 2) == 0 and sp.diff(lower, a, 2) == 0
+    r, f = obj.n_retain, obj.n_forget
+    # the derived ends are the ones the lemma states (|D| = |R| + |F|)
+    stated = sp.simplify(high - f / r) == 0, sp.simplify(low - f**2 / (r * (f + (r + f)))) == 0
+    u = sp.Symbol("u", positive=True)
     slope = sp.factor(sp.diff(w * sp.exp(w), w))  # (w + 1)·e^w
     increasing = slope.subs(w, u - 1).is_positive  # w = u − 1 > −1
     return (
         SymbolicStep(
             "upper_end",
-            "(z_R − z_D)·λ/|R_j| = (|F| − α|R|)/(|R||D|), so z_D ≤ z_R ⇔ α ≤ |F|/|R|",
-            f"residual {upper}",
-            upper == 0,
+            "z_R − z_D is linear and decreasing in α and vanishes at α_high = |F|/|R|, so z_D ≤ z_R ⇔ α ≤ α_high",
+            f"α_high = {high}; z_R − z_D at α_high: {upper_root}; slope {sp.factor(upper_slope)}",
+            linear and stated[0] and upper_root == 0 and upper_slope.is_negative is True,
         ),
         SymbolicStep(
             "lower_end",
-            "(z_D − z_DA)·λ/|R_j| = (α|R|(|F|+|D|) − |F|²)/(|R||F||D|), "
-            "so z_DA ≤ z_D ⇔ α ≥ |F|²/(|R|(|F|+|D|))",
-            f"residual {lower}; root in α: {low_end}",
-            lower == 0 and len(low_end) == 1 and sp.simplify(low_end[0] - f**2 / (r * (f + d))) == 0,
+            "z_D − z_DA is linear and increasing in α and vanishes at α_low = |F|²/(|R|(|F|+|D|)), "
+            "so z_DA ≤ z_D ⇔ α ≥ α_low",
+            f"α_low = {low}; z_D − z_DA at α_low: {lower_root}; slope {sp.factor(lower_slope)}",
+            linear and stated[1] and lower_root == 0 and lower_slope.is_positive is True,
         ),
         SymbolicStep(
             "w0_increasing",

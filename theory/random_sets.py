@@ -41,6 +41,12 @@ from ascent_fails.validate import require_in_range, require_positive_int
 
 __all__ = [
     "LATTICE_RTOL",
+    "FORGET_SIZE_MAX",
+    "FLOAT_TAIL_MAX_FORGET_SIZE",
+    "EXACT_MAX_FORGET_SIZE",
+    "EXACT_MAX_BITS",
+    "DPS_MIN",
+    "DPS_MAX",
     "hoeffding_bound",
     "binomial_tail",
     "binomial_tail_exact",
@@ -56,6 +62,51 @@ __all__ = [
 #: conservative. :func:`binomial_tail_exact` avoids the question with exact rationals.
 LATTICE_RTOL = 1e-9
 
+#: Largest |F| for which :func:`binomial_tail_exact` (and :func:`binomial_tail_mp`) compute; above it they refuse.
+EXACT_MAX_FORGET_SIZE = 20_000
+#: Largest bit length m·bitlength(N) of the exact answer's denominator N^m (p = P/N in lowest terms) they accept.
+#: With both limits the slowest admissible call (m = 20,000, N = 32) takes about 0.4 s on one core.
+EXACT_MAX_BITS = 2**17
+#: Largest |F| any function here accepts (the closed forms work in double precision up to it: exp(−2mt²)
+#: underflows to 0 and sqrt(ln(2/δ)/(2m)) stays a normal float); larger integers are refused, not overflowed.
+FORGET_SIZE_MAX = 10**300
+#: Largest |F| for :func:`binomial_tail` (double precision). Above it m(p ± t) carries a rounding error of a
+#: sizeable fraction of one lattice step, so whether a boundary point k/m is in the event cannot be decided from
+#: double inputs (and SciPy's binomial returns NaN from m ≈ 1e20 on): the function refuses instead.
+FLOAT_TAIL_MAX_FORGET_SIZE = 10**15
+#: Admissible range of ``dps`` in :func:`binomial_tail_mp` (decimal digits).
+DPS_MIN, DPS_MAX = 15, 1000
+_DPS_SYMBOL = f"decimal digits of the mpmath result; documented range [{DPS_MIN}, {DPS_MAX}]"
+
+
+def _show(m: int) -> str:
+    """``m`` for an error message: digits, or its binary magnitude for huge integers (str() refuses > 4300 digits)."""
+    return str(m) if m.bit_length() <= 64 else f"2^{m.bit_length() - 1}..2^{m.bit_length()}"
+
+
+def _forget_size(value: Any, maximum: int = FORGET_SIZE_MAX) -> int:
+    """|F| as an int in [1, ``maximum``], else ValueError naming ``forget_size`` and the range."""
+    m = require_positive_int("forget_size", value, symbol="|F| in Lemma 1")
+    if m > maximum:
+        raise ValueError(f"forget_size={_show(m)} must be an integer in [1, {maximum:.0e}] (|F| in Lemma 1)")
+    return m
+
+
+def _require_exact_size(m: int, p: Fraction) -> None:
+    """Refuse exact tails whose cost (≈ m²·bitlength(N) bit operations) would make a call hang."""
+    if m > EXACT_MAX_FORGET_SIZE:
+        raise ValueError(
+            f"forget_size={_show(m)} exceeds the exact-arithmetic limit forget_size <= {EXACT_MAX_FORGET_SIZE} (|F| in "
+            "Lemma 1); use binomial_tail (double precision) for larger forget sets"
+        )
+    bits = m * p.denominator.bit_length()
+    if bits > EXACT_MAX_BITS:
+        raise ValueError(
+            f"forget_size={m} with accuracy={p} (denominator of {p.denominator.bit_length()} bits) exceeds the "
+            f"exact-arithmetic limit forget_size * bitlength(denominator) <= {EXACT_MAX_BITS}; use binomial_tail "
+            "(double precision) or a rational accuracy with a smaller denominator"
+        )
+
 
 def _metric_width(metric_range: tuple[float, float]) -> float:
     low, high = (float(v) for v in metric_range)
@@ -67,13 +118,13 @@ def _metric_width(metric_range: tuple[float, float]) -> float:
 def hoeffding_bound(forget_size: int, tolerance: Any, *, metric_range: tuple[float, float] = (0.0, 1.0)) -> Any:
     """The right side of Lemma 1, 2 exp(−2|F|t²/(hi − lo)²), vectorised over ``tolerance``.
 
-    ``forget_size`` is |F| (an integer ≥ 1); ``tolerance`` is t in (0, hi − lo]; ``metric_range`` the range
+    ``forget_size`` is |F| (an integer in [1, 10³⁰⁰]); ``tolerance`` is t in (0, hi − lo]; ``metric_range`` the range
     [lo, hi] of the per-sample metric ((0, 1) for accuracy). The value may exceed 1 (a vacuous bound).
 
     >>> hoeffding_bound(10, 0.5, metric_range=(0.0, 2.0)) == hoeffding_bound(10, 0.25)
     True
     """
-    m = require_positive_int("forget_size", forget_size, symbol="|F| in Lemma 1")
+    m = _forget_size(forget_size)
     width = _metric_width(metric_range)
     t = require_in_range("tolerance", tolerance, 0.0, width, closed=(False, True), symbol="t in Lemma 1")
     value = 2.0 * np.exp(-2.0 * m * (np.asarray(t) / width) ** 2)
@@ -83,16 +134,19 @@ def hoeffding_bound(forget_size: int, tolerance: Any, *, metric_range: tuple[flo
 def binomial_tail(forget_size: int, accuracy: Any, tolerance: Any) -> Any:
     """P(|Bin(m, p)/m − p| ≥ t): the left side of Lemma 1 for the oracle, in double precision (SciPy).
 
-    The event is X ≤ m(p − t) or X ≥ m(p + t); boundary lattice points within :data:`LATTICE_RTOL` count
-    as inside. Vectorised over ``accuracy`` (p in [0, 1]) and ``tolerance`` (t in (0, 1]).
+    The event is X ≤ m(p − t) or X ≥ m(p + t); boundary lattice points within :data:`LATTICE_RTOL` (relative,
+    and less than half a lattice step) count as inside. Vectorised over ``accuracy`` (p in [0, 1]) and
+    ``tolerance`` (t in (0, 1]). ``forget_size`` ≤ :data:`FLOAT_TAIL_MAX_FORGET_SIZE` = 10¹⁵, else ValueError.
 
     >>> float(binomial_tail(1, 0.5, 0.5))  # both outcomes sit exactly at distance 1/2
     1.0
     """
-    m = require_positive_int("forget_size", forget_size, symbol="|F| in Lemma 1")
+    m = _forget_size(forget_size, FLOAT_TAIL_MAX_FORGET_SIZE)
     p = np.asarray(require_in_range("accuracy", accuracy, 0.0, 1.0, closed=(True, True), symbol="Acc_T = p"))
     t = np.asarray(require_in_range("tolerance", tolerance, 0.0, 1.0, closed=(False, True), symbol="t in Lemma 1"))
-    slack = LATTICE_RTOL * m  # m(p ± t) is at most 2m in size, so this is a relative tolerance
+    # m(p ± t) is at most 2m in size, so this is a relative tolerance; capped below half a lattice step so that
+    # for large m it never pulls a lattice point that is clearly inside the gap (|k/m − p| < t) into the event
+    slack = min(LATTICE_RTOL * m, 0.5)
     k_low = np.floor(m * (p - t) + slack)  # largest k with k/m ≤ p − t (up to the slack)
     k_high = np.ceil(m * (p + t) - slack)  # smallest k with k/m ≥ p + t
     lower = np.where(k_low >= 0, binom.cdf(k_low, m, p), 0.0)
@@ -107,8 +161,18 @@ def binomial_tail_exact(forget_size: int, accuracy: Fraction | int | str, tolera
     ``accuracy`` and ``tolerance`` are converted with :class:`fractions.Fraction` (so ``'0.3'`` means 3/10
     exactly) and the boundary test |k/m − p| ≥ t is decided exactly: no rounding question arises.
 
+    Size limit. With p = P/N in lowest terms the answer has denominator N^m, a number of m·log₂N bits, and the
+    sum runs over m + 1 terms of that size; the work grows like m²·log₂N. The function therefore refuses
+    (``ValueError`` naming ``forget_size`` and the limit) when m > :data:`EXACT_MAX_FORGET_SIZE` or when
+    m·bitlength(N) > :data:`EXACT_MAX_BITS`; inside the limits a call takes well under a second. Larger sizes
+    belong to :func:`binomial_tail` (SciPy, double precision).
+
     >>> binomial_tail_exact(2, '1/2', '1/2')  # X ∈ {0, 2} is at distance 1/2, X = 1 at distance 0
     Fraction(1, 2)
+    >>> binomial_tail_exact(10**7, '1/2', '1/10')
+    Traceback (most recent call last):
+    ...
+    ValueError: forget_size=10000000 exceeds the exact-arithmetic limit forget_size <= 20000 (|F| in Lemma 1); use binomial_tail (double precision) for larger forget sets
     """
     m = require_positive_int("forget_size", forget_size, symbol="|F| in Lemma 1")
     p, t = Fraction(accuracy), Fraction(tolerance)
@@ -117,14 +181,23 @@ def binomial_tail_exact(forget_size: int, accuracy: Fraction | int | str, tolera
         raise ValueError(f"accuracy={p} must lie in [0, 1] (Acc_T = p)")
     if not 0 < t <= 1:
         raise ValueError(f"tolerance={t} must lie in (0, 1] (t in Lemma 1)")
+    _require_exact_size(m, p)
     q = 1 - p
     # common denominator: p^k q^(m−k) = P^k Q^(m−k) / N^m with p = P/N, q = Q/N
     den = p.denominator
     num_p, num_q = p.numerator, q.numerator * (den // q.denominator)
     # |k/m − p| ≥ t  ⇔  k ≤ ⌊m(p − t)⌋ or k ≥ ⌈m(p + t)⌉, decided exactly in rationals
     k_low, k_high = math.floor(m * (p - t)), math.ceil(m * (p + t))
-    ks = [k for k in range(m + 1) if k <= k_low or k >= k_high]
-    total = sum(math.comb(m, k) * num_p**k * num_q ** (m - k) for k in ks)
+    if num_p == 0 or num_q == 0:  # p ∈ {0, 1}: X = m·p surely, at distance 0 < t from its mean
+        return Fraction(0)
+    # term_k = C(m, k) P^k Q^(m−k), by the exact integer recurrence term_{k+1} = term_k (m − k) P / ((k + 1) Q):
+    # one big power instead of m + 1 of them (the division is exact because term_{k+1} is an integer)
+    term, total = num_q**m, 0
+    for k in range(m + 1):
+        if k <= k_low or k >= k_high:
+            total += term
+        if k < m:
+            term = term * (m - k) * num_p // ((k + 1) * num_q)
     return Fraction(total, den**m)
 
 
@@ -139,7 +212,7 @@ def gap_p_value(forget_size: int, gap: Any) -> Any:
     >>> gap_p_value(100, 0.5) < 1e-20
     True
     """
-    m = require_positive_int("forget_size", forget_size, symbol="|F| in Lemma 1")
+    m = _forget_size(forget_size)
     g = require_in_range("gap", gap, 0.0, 1.0, closed=(True, True), symbol="|Acc_T − Acc_F|")
     value = np.minimum(1.0, 2.0 * np.exp(-2.0 * m * np.asarray(g) ** 2))
     return float(value) if value.ndim == 0 else value
@@ -153,7 +226,7 @@ def tolerance(forget_size: int, confidence: Any) -> Any:
     >>> round(tolerance(1000, 0.05), 4)
     0.0429
     """
-    m = require_positive_int("forget_size", forget_size, symbol="|F| in Lemma 1")
+    m = _forget_size(forget_size)
     delta = require_in_range("confidence", confidence, 0.0, 1.0, closed=(False, True), symbol="δ")
     value = np.sqrt(np.log(2.0 / np.asarray(delta)) / (2.0 * m))
     return float(value) if value.ndim == 0 else value
@@ -185,7 +258,24 @@ def hoeffding_exponent_symbolic() -> dict[str, sp.Expr]:
 def binomial_tail_mp(
     forget_size: int, accuracy: Fraction | int | str, tolerance: Fraction | int | str, dps: int = 50
 ) -> mpmath.mpf:
-    """:func:`binomial_tail_exact` rounded to an mpmath number with ``dps`` digits (scoped precision)."""
+    """:func:`binomial_tail_exact` rounded to an mpmath number with ``dps`` digits (scoped precision).
+
+    ``dps`` must be an integer in [:data:`DPS_MIN`, :data:`DPS_MAX`] = [15, 1000]: fewer digits than a double
+    would make the "high-precision" value worse than :func:`binomial_tail`, and more than 1000 buys nothing for a
+    probability compared with a bound while the conversion cost grows with the digits. The size limits of
+    :func:`binomial_tail_exact` apply (mpmath's regularised incomplete beta, the obvious switch, fails to converge
+    from m ≈ 10⁴ on, so above the limit the function refuses instead of switching).
+
+    >>> mpmath.nstr(binomial_tail_mp(2, '1/2', '1/2', dps=20), 5)
+    '0.5'
+    >>> binomial_tail_mp(2, '1/2', '1/2', dps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: dps=0 must be an integer >= 15 (decimal digits of the mpmath result; documented range [15, 1000])
+    """
+    digits = require_positive_int("dps", dps, minimum=DPS_MIN, symbol=_DPS_SYMBOL)
+    if digits > DPS_MAX:
+        raise ValueError(f"dps={dps!r} must be an integer <= {DPS_MAX} ({_DPS_SYMBOL})")
     exact = binomial_tail_exact(forget_size, accuracy, tolerance)
-    with mpmath.workdps(dps):
+    with mpmath.workdps(digits):
         return mpmath.mpf(exact.numerator) / exact.denominator

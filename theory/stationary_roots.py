@@ -20,7 +20,8 @@ import mpmath
 from ascent_fails.theory.axis_parameters import validate_mp_parameters
 from ascent_fails.theory.closed_form import StationaryPoints
 from ascent_fails.theory.closed_form_symbolic import lambert_arguments
-from ascent_fails.validate import require_choice, require_positive_int
+from ascent_fails.theory.lambert import validate_dps
+from ascent_fails.validate import require_choice
 
 __all__ = ["RootResult", "stationary_point_root_mp", "RootedStationaryPoints", "stationary_points_root_mp"]
 
@@ -48,7 +49,7 @@ def stationary_point_root_mp(argument: Any, branch: Literal[0, -1] = 0, dps: int
     (True, '5.0')
     """
     require_choice("branch", branch, (0, -1))
-    dps = require_positive_int("dps", dps, minimum=15)
+    dps = validate_dps(dps)
     with mpmath.workdps(dps + 10):
         z = mpmath.mpf(argument)
         if z < -mpmath.exp(-1) or (branch == -1 and z >= 0):

@@ -15,5 +15,6 @@ CHECK_MODULES: tuple[str, ...] = (
     "correlated_bounds",  # lemma7, lemma8
     "correlated_ordering",  # lemma9, lemma10
     "gauss_seidel",  # lemma12
+    "phase_diagram",  # figure4
     "toy_trap",  # toy_trap
 )

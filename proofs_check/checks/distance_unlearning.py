@@ -5,10 +5,19 @@
   (no Lambert W) and the bound holds for both stationary points of regime 2;
 * property: a seeded sweep of consistent data sets with α = (|F|/|R|)(1+u) (10% exactly |F|/|R|, where the bound
   is attained), α moved up by ulps until α|R| ≥ |F| exactly; the smallest finite margins re-checked at 50 digits;
-* negative_control: α one part in 1e6 below |F|/|R| violates the bound, and so does the bound × 1.1 at α = |F|/|R|.
+* negative_control: four controls, each with the rate the mathematics gives (100 %). Just outside the range,
+  α = (1 − 1e-6)|F|/|R| gives z_DA = 1e-6·z_R > 0, so w^DA = W_0(1e-6 z_R) ≥ 1e-6·w^R (W_0(x)/x is decreasing)
+  and the bound is missed by ≥ 1e-6·w^R ≥ 7e7 rounding slacks (64u·w^R) on *every* draw; the bound × 1.1 at
+  α = |F|/|R| (where it is attained) is missed by 0.1·w^R on every draw. Just inside, α = |F|/|R| (bound attained,
+  margin 0) and α = (1 + 1e-6)|F|/|R| keep the bound on every draw. A rounding slack loosened 1e12-fold (to
+  1.4e-2·w^R) misses the first rate; a range end moved in or out misses one of the inside/outside rates.
+  The library's range predicate ``admissible`` is compared with the hypothesis α|R| ≥ |F| in exact rational
+  arithmetic at α = |F|/|R|·(1 ± 1e-15) and at the float nearest |F|/|R|.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -47,6 +56,10 @@ def _below(rng: np.random.Generator, n_retain: np.ndarray, n_forget: np.ndarray)
     return n_forget / n_retain * (1 - BELOW)
 
 
+def _just_above(rng: np.random.Generator, n_retain: np.ndarray, n_forget: np.ndarray) -> np.ndarray:
+    return _admissible(n_retain, n_forget, n_forget / n_retain * (1 + BELOW))
+
+
 def symbolic() -> Evidence:
     return symbolic_evidence(distance_unlearning.proof_steps())
 
@@ -60,8 +73,9 @@ def high_precision() -> Evidence:
         args = tuple(float(v[i]) for v in sample.args())
         fast, disagreement, converged = root_disagreement(args)
         stationary = [fast.descent_ascent] + ([fast.descent_ascent_maximum] if fast.regime == 2 else [])
-        with mpmath.workdps(DPS):
-            margin = min(abs(fast.oracle - w) - fast.oracle for w in stationary)  # +inf in regime 3
+        branches = [0] + ([-1] if fast.regime == 2 else [])
+        with mpmath.workdps(DPS):  # the library's distance and bound (bound = w^R = W_0(|R_j|/(λ|R|)))
+            margin = min(distance_unlearning.distance_mp(*args, branch=b, dps=DPS) - fast.oracle for b in branches)
         slack = rounding.rounding_slack(fast.oracle, *stationary, dps=DPS)
         worst_margin, worst_disagreement = min(worst_margin, margin), max(worst_disagreement, disagreement)
         if not converged or disagreement > slack or margin < -slack:
@@ -82,13 +96,15 @@ def property_sweep() -> Evidence:
     sample = axis_parameters.sample_axes(SEED, SIZE, _at_or_above)
     args = sample.args()
     regimes = np.asarray(closed_form.descent_ascent_regime(*args))
+    verdict = np.asarray(distance_unlearning.holds(*args))  # the library's own predicate
     tested = np.asarray(distance_unlearning.bound_margin(*args, include_rounding_slack=True))
     two = regimes == 2
     tested_max = np.asarray(  # the local maximum W_{−1}(z_DA), which exists in regime 2 only
         distance_unlearning.bound_margin(*(a[two] for a in args), branch=-1, include_rounding_slack=True)
         if two.any() else []
     )
-    n_bad = int(np.count_nonzero(tested < 0)) + int(np.count_nonzero(tested_max < 0))
+    verdict_max = np.asarray(distance_unlearning.holds(*(a[two] for a in args), branch=-1) if two.any() else [], bool)
+    n_bad = int(np.count_nonzero(~verdict)) + int(np.count_nonzero(~verdict_max))
     raw = np.asarray(distance_unlearning.bound_margin(*args))
     scale = np.asarray(distance_unlearning.distance_bound(sample.n_retain, sample.n_retain_axis, sample.ridge))
     spot_margins, spot_ok = spot_recheck(  # regime 3 margins are +inf and sort last
@@ -114,25 +130,50 @@ def property_sweep() -> Evidence:
     )
 
 
+def _predicate_agreement() -> tuple[int, int]:
+    """(disagreements, points): ``distance_unlearning.admissible`` vs α|R| ≥ |F| in exact rational arithmetic."""
+    rng = np.random.default_rng(SEED + 5)
+    n_retain, n_forget = np.floor(10.0 ** rng.uniform(0, 6, (2, 200)))
+    bad, n = 0, 0
+    for r, f in zip(n_retain, n_forget):
+        for alpha in (f / r, f / r * (1 - 1e-15), f / r * (1 + 1e-15), float(np.nextafter(f / r, 0)),
+                      float(np.nextafter(f / r, np.inf))):
+            exact = Fraction(alpha) * Fraction(r) >= Fraction(f)
+            bad += bool(distance_unlearning.admissible(r, f, alpha)) != exact
+            n += 1
+    return bad, n
+
+
 def negative_control() -> Evidence:
-    margin_below = np.asarray(
-        distance_unlearning.bound_margin(*axis_parameters.sample_axes(SEED + 2, SIZE, _below).args(), include_rounding_slack=True)
-    )
-    margin_inflated = np.asarray(
-        distance_unlearning.bound_margin(
-            *axis_parameters.sample_axes(SEED + 3, SIZE, _balanced).args(), bound_factor=INFLATED, include_rounding_slack=True
-        )
-    )
-    caught_below = int(np.count_nonzero(margin_below < 0))
-    caught_inflated = int(np.count_nonzero(margin_inflated < 0))
+    controls = {  # name -> (sample rule, seed, bound factor, must hold?)
+        f"α = (1 − {BELOW:g})|F|/|R|": (_below, SEED + 2, 1.0, False),
+        f"bound × {INFLATED} at α = |F|/|R|": (_balanced, SEED + 3, INFLATED, False),
+        "α = |F|/|R| (inside, bound attained)": (_balanced, SEED + 3, 1.0, True),
+        f"α = (1 + {BELOW:g})|F|/|R| (inside)": (_just_above, SEED + 6, 1.0, True),
+    }
+    rates, sizes = {}, {}
+    for name, (rule, seed, factor, should_hold) in controls.items():
+        args = axis_parameters.sample_axes(seed, SIZE, rule).args()
+        verdict = np.asarray(distance_unlearning.holds(*args, bound_factor=factor))
+        rates[name] = int(np.count_nonzero(verdict if should_hold else ~verdict))
+        if not should_hold:  # how many rounding slacks the violations exceed
+            margin = np.asarray(distance_unlearning.bound_margin(*args, bound_factor=factor))
+            w_da, w_r = np.asarray(distance_unlearning.distance(*args)), np.asarray(
+                distance_unlearning.distance_bound(args[0], args[2], args[4]))
+            sizes[name] = float(np.min(-margin / rounding.rounding_slack(w_r, w_r - w_da)))
+    disagreements, n_predicate = _predicate_agreement()
+    missed = [name for name, n in rates.items() if n < SIZE]
     return Evidence(
         "negative_control",
-        caught_below > 0 and caught_inflated > 0,
-        f"α = (1 − {BELOW:g})·|F|/|R| violates the bound at {caught_below}/{SIZE} draws (worst {margin_below.min():.3g}); "
-        f"the bound × {INFLATED} at α = |F|/|R| at {caught_inflated}/{SIZE} (worst {margin_inflated.min():.3g})",
-        worst_margin=float(min(margin_below.min(), margin_inflated.min())),
-        data={"seeds": [SEED + 2, SEED + 3], "draws": SIZE, "caught_below": caught_below,
-              "caught_inflated": caught_inflated},
+        not missed and disagreements == 0,
+        "expected rate 100% (docstring): " + "; ".join(f"{name}: {n}/{SIZE}" for name, n in rates.items())
+        + f" (violations >= {min(sizes.values()):.3g} rounding slacks); admissible() = exact α|R| >= |F| at "
+        f"{n_predicate - disagreements}/{n_predicate} points" + (f"; BELOW the expected rate: {missed}" if missed else ""),
+        worst_margin=min(rates.values()) / SIZE - 1.0,
+        data={"seeds": [SEED + 2, SEED + 3, SEED + 6], "draws": SIZE, "expected_rate": 1.0, "agreeing": rates,
+              "smallest_violation_in_slacks": sizes, "predicate_disagreements": disagreements,
+              "caught_below": rates[f"α = (1 − {BELOW:g})|F|/|R|"],
+              "caught_inflated": rates[f"bound × {INFLATED} at α = |F|/|R|"]},
     )
 
 

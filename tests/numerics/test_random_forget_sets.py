@@ -106,3 +106,11 @@ def test_bad_config_names_the_field(field, value):
 def test_p_value_detector_uses_lemma1():
     # the detector is the Lemma 1 bound itself, capped at 1
     assert random_sets.gap_p_value(100, 0.3) == pytest.approx(2 * np.exp(-18.0))
+
+
+def test_detector_only_run_skips_the_monte_carlo(experiment):
+    # verify uses the detector alone: same oracle, GA and misclassified-set p-values, no tail rows
+    detector = rfs.run_experiment(rfs.ForgetSetConfig(seed=7, trials=1000), monte_carlo=False)
+    assert detector.rows == ()
+    assert detector.ga == experiment.ga
+    assert detector.misclassified_p_value == experiment.misclassified_p_value

@@ -13,9 +13,9 @@ from ascent_fails.proofs_check.runner import registered_results
 
 EXPECTED_IDS = [
     "lemma1", "lemma2", "lemma3", "lemma4", "lemma5", "corollary1", "iterated_da",
-    "lemma6", "lemma7", "lemma8", "lemma9", "lemma10", "lemma12", "toy_trap",
+    "lemma6", "lemma7", "lemma8", "lemma9", "lemma10", "lemma12", "figure4", "toy_trap",
 ]  # fmt: skip
-RECONSTRUCTED = {"iterated_da", "lemma6", "lemma7", "lemma8", "lemma10", "toy_trap"}
+RECONSTRUCTED = {"iterated_da", "lemma6", "lemma7", "lemma8", "lemma10", "toy_trap", "figure4"}
 
 
 def test_every_result_is_registered_once_with_its_tag():

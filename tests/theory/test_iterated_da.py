@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ascent_fails.theory import iterated_da
 from ascent_fails.theory.lambert import lambert_w
+from tests.strategies import arrested_shares, iterated_axes
 
 #: a = |R_j|/|R| > 0 and b = |F_j|/|F| ≥ 0 (shares of an axis), λ > 0, the order of the two steps
 shares = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)
@@ -51,10 +52,11 @@ def test_series_matches_the_exact_map_to_third_order(w, a, b, lam, order):
         assert r_small <= r_big / 5 or r_big < mpmath.mpf(10) ** -35
 
 
-@given(shares, forget_shares, axis_ridges)
-def test_first_order_fixed_point_solves_the_doubled_ridge_equation(a, b, lam):
-    z = (a - b) / (2 * lam)
-    assume(z >= -math.exp(-1) + 1e-9)
+@given(iterated_axes(z_min=-math.exp(-1) + 1e-9))
+def test_first_order_fixed_point_solves_the_doubled_ridge_equation(axis):
+    """(a, b, λ) drawn with z = (a − b)/(2λ) ≥ −1/e + 1e-9 (W_0 defined), up to the branch point."""
+    a, b, lam = axis
+    assume((a - b) / (2 * lam) >= -math.exp(-1) + 1e-9)  # rounding at the edge only (the strategy's margin)
     w = iterated_da.first_order_fixed_point(a, b, lam)
     # 2λ w e^w = a − b, i.e. the first-order drift −[2λw − (a − b)e^{−w}] vanishes
     assert 2 * lam * w * math.exp(w) == pytest.approx(a - b, rel=1e-9, abs=1e-12)
@@ -83,9 +85,10 @@ def test_orders_differ_at_second_order_by_the_expected_term():
     assert sp.simplify(difference - lam * (a + b) * (1 + w) * sp.exp(-w)) == 0
 
 
-@given(shares, forget_shares, axis_ridges, orders)
-def test_fixed_point_coefficients_make_the_map_nearly_stationary(a, b, lam, order):
-    assume((a - b) / (2 * lam) >= -0.3)
+@given(iterated_axes(z_min=-0.3), orders)
+def test_fixed_point_coefficients_make_the_map_nearly_stationary(axis, order):
+    a, b, lam = axis
+    assume((a - b) / (2 * lam) >= -0.3)  # rounding at the edge only (the strategy's margin)
     w0, c1, c2 = iterated_da.fixed_point_coefficients(a, b, lam, order)
     curvature = 2 * lam * (1 + w0)  # G'(w₀)
     eta = 1e-3 / (curvature + lam + (a + b) * math.exp(-w0))  # small against both G' and the size of g_1, g_2
@@ -99,10 +102,10 @@ def test_fixed_point_coefficients_make_the_map_nearly_stationary(a, b, lam, orde
     assert abs(drift) <= curvature * (abs(c2) * eta**2 + 1e-5 * eta)
 
 
-@given(shares, st.floats(min_value=1.01, max_value=4.0), st.floats(min_value=1e-4, max_value=1e-2), orders)
-def test_arrested_level_is_a_near_fixed_point(a, ratio, eta, order):
-    b = a * ratio
-    assume(b <= 1.0)
+@given(arrested_shares(), st.floats(min_value=1e-4, max_value=1e-2), orders)
+def test_arrested_level_is_a_near_fixed_point(shares_and_ratio, eta, order):
+    a, ratio = shares_and_ratio  # b = a·ratio ≤ 1 by construction (up to one rounding, clipped)
+    b = min(a * ratio, 1.0)
     level, multiplier = iterated_da.arrested_level(a, b, eta, order)
     assert multiplier == pytest.approx(1 - math.log(ratio) ** 2)
     # at the level, the exact map moves w by much less than one unit (the level is where the O(1) terms cancel)

@@ -25,7 +25,9 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+import dataclasses
 import math
+from fractions import Fraction
 
 from ascent_fails.proofs_check.checks._shared import DPS, symbolic_evidence
 from ascent_fails.proofs_check.checks.closed_form import _reference_w, _reference_w_log
@@ -177,6 +179,14 @@ def _hh_controls() -> dict[str, tuple[int, int]]:
     return out
 
 
+def _refuses(function, *args) -> bool:
+    try:
+        function(*args)
+    except ValueError:
+        return True
+    return False
+
+
 def negative_control() -> Evidence:
     rates: dict[str, list[int]] = {"|w^D − w^R| above slack at α = 1.01|F|/|R|": [0, 0],
                                    "DA diverges at α = 1.01|F|/|R|, λ < 0.01e|R_j|/|R|": [0, 0],
@@ -198,6 +208,23 @@ def negative_control() -> Evidence:
         predicted = ~np.isnan(naive) & (-np.log(RIDGES) > 1.5)
         rates["rate ln(1/λ) leaves the sandwich, ln(1/λ) > 1.5"][0] += int(np.count_nonzero(naive[predicted] < 0))
         rates["rate ln(1/λ) leaves the sandwich, ln(1/λ) > 1.5"][1] += int(predicted.sum())
+        # the library's own predicate fed the remainder of the rate ln x (the ln ln x term dropped): it must reject
+        # every ridge where that remainder lies below the Hoorfar–Hassani lower bound by more than 1e-9(1 + gap),
+        # a million times any rounding slack (so a slack loosened 1e12-fold would accept them)
+        log_x = np.asarray(closed_form.oracle_log_argument(r, rj, RIDGES))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dropped = exact.remainder - np.log(log_x)
+        wrong = dataclasses.replace(exact, remainder=dropped)
+        below = ~np.isnan(exact.remainder) & (dropped < exact.remainder_low - 1e-9 * (1 + exact.oracle_da_gap))
+        key = "remainder_within_bounds rejects the rate ln x (ln ln x dropped)"
+        rates.setdefault(key, [0, 0])
+        rates[key][0] += int(np.count_nonzero(~wrong.remainder_within_bounds()[below]))
+        rates[key][1] += int(below.sum())
+    # balanced_ratio must refuse every |F|/|R| that is not exact in binary (Fraction decides which are not)
+    inexact = [(r, f) for r in (9.0, 90.0, 900.0, 3.0, 7.0, 1000.0, 12.0) for f in (1.0, 100.0, 10.0)
+               if Fraction(f) / Fraction(r) != Fraction(f / r)]
+    rates["balanced_ratio refuses an inexact |F|/|R|"] = [sum(_refuses(corollary1.balanced_ratio, r, f) for r, f in inexact),
+                                                         len(inexact)]
     for name, (bad, total) in _hh_controls().items():
         rates[name] = [bad, total]
     missed = [name for name, (bad, total) in rates.items() if total == 0 or bad < total]

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fractions import Fraction
 
 import mpmath
@@ -75,8 +77,16 @@ def high_precision() -> Evidence:
         stationary = [fast.descent_ascent] + ([fast.descent_ascent_maximum] if fast.regime == 2 else [])
         branches = [0] + ([-1] if fast.regime == 2 else [])
         with mpmath.workdps(DPS):  # the library's distance and bound (bound = w^R = W_0(|R_j|/(λ|R|)))
-            margin = min(distance_unlearning.distance_mp(*args, branch=b, dps=DPS) - fast.oracle for b in branches)
+            exact = {b: distance_unlearning.distance_mp(*args, branch=b, dps=DPS) for b in branches}
+            margin = min(d - fast.oracle for d in exact.values())
         slack = rounding.rounding_slack(fast.oracle, *stationary, dps=DPS)
+        # the float path's distance on each branch (W_0: local minimum; W_-1: local maximum in regime 2)
+        # (+inf on both paths where DA diverges); compared with the float rounding slack of the weights involved
+        float_gap = max(0.0 if math.isinf(f := float(distance_unlearning.distance(*args, branch=b))) and mpmath.isinf(d)
+                        else abs(f - float(d)) for b, d in exact.items())
+        worst_disagreement = max(worst_disagreement, mpmath.mpf(float_gap))
+        if float_gap > rounding.rounding_slack(float(fast.oracle), *(float(w) for w in stationary)):
+            failures.append(list(args))
         worst_margin, worst_disagreement = min(worst_margin, margin), max(worst_disagreement, disagreement)
         if not converged or disagreement > slack or margin < -slack:
             failures.append(list(args))
@@ -85,7 +95,8 @@ def high_precision() -> Evidence:
         "high_precision",
         not failures and all(c == POINTS_PER_REGIME for c in counts.values()),
         f"{len(chosen) - len(failures)}/{len(chosen)} points at {DPS} digits (regimes 1/2/3: {counts[1]}/{counts[2]}/"
-        f"{counts[3]}): closed forms = roots of L'(w)=0 to {mpmath.nstr(worst_disagreement, 2)}, bound margin >= "
+        f"{counts[3]}): closed forms = roots of L'(w)=0 and the float distances (both branches in regime 2) = the "
+        f"{DPS}-digit ones to {mpmath.nstr(worst_disagreement, 2)}, bound margin >= "
         f"{mpmath.nstr(worst_margin, 3)} (both stationary points in regime 2)",
         worst_margin=float(worst_margin),
         data={"dps": DPS, "seed": SEED + 1, "points": len(chosen), "per_regime": counts, "failures": failures},

@@ -239,6 +239,12 @@ def check_property() -> Evidence:
             failures.append(f"P(p-value ≤ {c.level:g}) = {c.share:.5f} vs exact expectation {c.predicted:.5f}")
     if not res.accuracy_spread > 0:
         failures.append("Acc_T does not vary across draws: the oracle is not retrained per draw")
+    # the detector's closed-form Acc_T (population_accuracy) against the same oracle scored on its fresh test sample
+    det = _detector()
+    detector_z = abs(det.oracle_accuracy - det.test_sample_accuracy) / det.test_sample_stderr
+    if detector_z > z:
+        failures.append(f"detector: closed-form Acc_T {det.oracle_accuracy:.4f} vs {det.test_sample_accuracy:.4f} on "
+                        f"{det.config['test_size']} fresh points ({detector_z:.1f} s.e.)")
     summary = (f"{count} seeded (m ≤ {largest}, p, t) points: SciPy tail ≤ bound (worst ratio {worst:.4f}); Lemma 1 in "
                f"its setting: {cfg['datasets']} training sets D (n = {cfg['train_size']}, d = {cfg['dimension']}) × "
                f"{cfg['draws']} uniformly random F ⊂ D per size m ∈ {tuple(cfg['forget_sizes'])}, an oracle retrained "
@@ -247,7 +253,9 @@ def check_property() -> Evidence:
                f"clipped-margin cells the frequency of |X_T − X_F| ≥ t is ≤ the bound + {z:g} s.e. (worst frequency/bound "
                f"{worst_ratio:.3f}) and agrees with its exact (accuracy) or fresh-point (margin) expectation; mean "
                f"Acc_F − Acc_T = 0 within {z:g} s.e. for every m; p-values super-uniform at {len(res.calibration)} levels "
-               f"a ∈ {tuple(c.level for c in res.calibration)} (largest (share − a)/s.e. {calibration_worst:.1f})")
+               f"a ∈ {tuple(c.level for c in res.calibration)} (largest (share − a)/s.e. {calibration_worst:.1f}); "
+               f"the detector's closed-form Acc_T {det.oracle_accuracy:.4f} matches {det.config['test_size']} fresh "
+               f"points ({detector_z:.1f} s.e.)")
     return listed_failures_evidence("property", summary, failures, worst_margin=1 - max(worst, worst_ratio),
                                     data={"points": count, "worst_ratio": worst, "retraining_worst_ratio": worst_ratio,
                                           "retraining": plain(res)})

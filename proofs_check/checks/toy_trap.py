@@ -157,7 +157,8 @@ def check_negative_control() -> Evidence:
         "forgetting 1 copy of x = 4 (GDA weight 2, retraining weight 3): the checker reports "
         f"{'not trapped' if caught else 'TRAPPED'} (fine-tuned end classifies "
         f"{'none' if trapped is None else list(trapped.correct)}, GDA prefers other basin: "
-        f"{control.subclaims[3].reproduced})",
+        f"{control.subclaims[3].reproduced}); expected: not trapped in this one case, which is the whole claim "
+        "(the landscape is deterministic: a checker that reports 'trapped' whatever the data fails it)",
         worst_margin=None,
         data={"subclaims": {c.name: c.reproduced for c in control.subclaims}},
     )

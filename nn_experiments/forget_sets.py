@@ -153,9 +153,17 @@ def default_sizes(dataset_name: str) -> ForgetSetSizes:
 def default_forget_set_names(dataset_name: str) -> tuple[str, ...]:
     """Names of the nine default sets, known before any datamodel is estimated (to check user input early).
 
+    For CIFAR-10 they are the benchmark's shipped sets (:mod:`~ascent_fails.nn_experiments.benchmark_forget_sets`).
+
     >>> default_forget_set_names("digits")[:4]
     ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'pc1_top_10')
+    >>> default_forget_set_names("cifar10")[-1]
+    'pc2_top_bottom_500'
     """
+    if dataset_name == "cifar10":
+        from ascent_fails.nn_experiments.benchmark_forget_sets import CIFAR10_DEFAULT_NAMES
+
+        return CIFAR10_DEFAULT_NAMES
     sizes = default_sizes(dataset_name)
     names = [_random_name(size, seed) for size, seed in zip(sizes.random, _RANDOM_SEEDS)]
     for component in (1, 2):

@@ -18,7 +18,10 @@ import numpy as np
 
 from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS
 
-__all__ = ["DataSettings", "ExperimentInputs", "model_plan", "load_data", "prepare_inputs"]
+__all__ = ["DataSettings", "ExperimentInputs", "model_plan", "load_data", "prepare_inputs", "IMAGE_DATASETS"]
+
+#: the data sets with images (ResNet-9 needs them; the digits are upsampled to 32×32×3 for it)
+IMAGE_DATASETS: tuple[str, ...] = ("digits", "cifar10")
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +87,8 @@ def model_plan(settings: DataSettings) -> tuple[Any, str, Any]:
 
     device = resolve_device(settings.device)
     arch = settings.arch or ("resnet9" if device.type == "cuda" or settings.dataset == "cifar10" else "mlp")
+    if arch == "resnet9" and settings.dataset not in IMAGE_DATASETS:
+        raise ValueError(f"arch='resnet9' needs images: dataset={settings.dataset!r} must be one of {IMAGE_DATASETS}")
     if arch == "resnet9":
         recipe = RESNET9_RECIPE if settings.dataset == "cifar10" else replace(RESNET9_RECIPE, batch_size=128, lr=0.1)
     else:
@@ -92,11 +97,15 @@ def model_plan(settings: DataSettings) -> tuple[Any, str, Any]:
 
 
 def load_data(settings: DataSettings) -> Any:
-    """The data set of ``settings`` (``data.Dataset``): the digits are upsampled to 32×32×3 on CUDA."""
-    from ascent_fails.nn_experiments import data as data_mod
-    from ascent_fails.nn_experiments.models import resolve_device
+    """The data set of ``settings`` (``data.Dataset``).
 
-    upsample = settings.dataset == "digits" and resolve_device(settings.device).type == "cuda"
+    The 8×8 digits are upsampled to 32×32×3 when the architecture needs CIFAR-10's input shape (ResNet-9, whose
+    stride-2 stages and pooling leave nothing of an 8×8 image), on any device: the choice follows the model, not
+    the hardware.
+    """
+    from ascent_fails.nn_experiments import data as data_mod
+
+    upsample = settings.dataset == "digits" and model_plan(settings)[1] == "resnet9"
     return data_mod.load_dataset(settings.dataset, data_dir=settings.data_dir, seed=settings.seed, upsample_32=upsample)
 
 
@@ -107,7 +116,7 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
     ``dataset`` is ``load_data(settings)`` when the caller has it already (the command line loads the data
     before any training, to check the forget-set files against its size).
 
-    On CUDA the digits are upsampled to 32×32×3 (a stand-in with CIFAR-10's input shape, named as such) and
+    With ResNet-9 the digits are upsampled to 32×32×3 (a stand-in with CIFAR-10's input shape, named as such) and
     ResNet-9 is trained with the paper's recipe, its batch reduced to 128 and its peak lr scaled linearly to
     0.1 for the 1,437 digits (untested here: no GPU on the development machine). Rewind checkpoints are the
     same seeds trained for ``epoch`` epochs with the recipe truncated to ``epoch`` epochs: exactly the
@@ -116,7 +125,7 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
     """
     from dataclasses import replace
 
-    from ascent_fails.nn_experiments import datamodels, forget_sets, oracles
+    from ascent_fails.nn_experiments import benchmark_forget_sets, datamodels, forget_sets, oracles
     from ascent_fails.nn_experiments.seeds import derive_seed
     from ascent_fails.nn_experiments.storage import EnsembleStore
 
@@ -135,6 +144,10 @@ def prepare_inputs(settings: DataSettings, cache_dir: str | Path, *, progress: b
         sets = list(forget_sets.default_forget_sets(dataset, dm))
         extra["datamodels"] = {**asdict(dm_config), "explained_variance_ratio": pcs.explained_variance_ratio.tolist(),
                                "train_seconds_this_session": dm.train_seconds}
+    elif dataset.name == "cifar10" and n_train == benchmark_forget_sets.CIFAR10_TRAIN_SIZE:
+        # the paper's nine sets, as the benchmark it used published them (its 50k × 50k datamodel is not recomputed)
+        sets = list(benchmark_forget_sets.cifar10_default_forget_sets(n_train))
+        extra["datamodels"] = "not estimated: the benchmark's CIFAR-10 forget sets are shipped with the package"
     else:  # no n×n datamodel matrix: the random sets only; PC sets must come as index files
         sets = [forget_sets.random_forget_set(n_train, size, seed) for size, seed in zip(forget_sets.PAPER_SIZES.random, (0, 1, 2))]
         extra["datamodels"] = f"not estimated (n_train={n_train} > {datamodels.MAX_TRAIN_POINTS}); give PC sets with --forget-set-file"

@@ -127,8 +127,11 @@ def forget_set_names(names: Sequence[str] | None, dataset: str, n_train: int, fi
     from ascent_fails.nn_experiments.datamodels import MAX_TRAIN_POINTS
     from ascent_fails.nn_experiments.forget_sets import default_forget_set_names
 
+    from ascent_fails.nn_experiments.benchmark_forget_sets import CIFAR10_TRAIN_SIZE
+
     defaults = default_forget_set_names(dataset)
-    if n_train > MAX_TRAIN_POINTS:  # no datamodel matrix: only the random sets are built (inputs.prepare_inputs)
+    shipped = dataset == "cifar10" and n_train == CIFAR10_TRAIN_SIZE  # the benchmark's nine sets (inputs.prepare_inputs)
+    if n_train > MAX_TRAIN_POINTS and not shipped:  # no datamodel matrix: only the random sets are built
         defaults = tuple(n for n in defaults if n.startswith("random_"))
     clash = sorted({fs.name for fs in files} & set(defaults))
     if clash:

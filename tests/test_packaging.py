@@ -70,5 +70,7 @@ def test_the_wheel_holds_only_the_ascent_fails_package(tmp_path):
     outside = [n for n in names if not (n.startswith("ascent_fails/") or ".dist-info/" in n)]
     assert outside == []
     for expected in ("ascent_fails/theory/lambert.py", "ascent_fails/proofs_check/checks/toy_trap.py",
-                     "ascent_fails/nn_experiments/default_sweep.toml", "ascent_fails/validate.py"):
+                     "ascent_fails/nn_experiments/default_sweep.toml", "ascent_fails/validate.py",
+                     "ascent_fails/nn_experiments/benchmark_forget_sets/forget_set_10.txt",
+                     "ascent_fails/nn_experiments/benchmark_forget_sets/LICENSE.data-unlearning-bench"):
         assert expected in names

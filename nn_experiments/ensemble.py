@@ -126,9 +126,19 @@ class Ensemble:
         return ensemble
 
     @torch.no_grad()
-    def logits(self, x: Tensor | np.ndarray, batch_size: int = 1024) -> Tensor:
-        """Logits of every model on every point, eval mode, float32: ``x [P, *shape] → [N, P, C]`` (on device)."""
+    def logits(self, x: Tensor | np.ndarray, batch_size: int = 1024, *, memory_budget: int | None = None) -> Tensor:
+        """Logits of every model on every point, eval mode, float32: ``x [P, *shape] → [N, P, C]`` (on device).
+
+        ``batch_size`` points go through all N models at once, lowered to what fits ``memory_budget`` bytes
+        (default: :func:`~ascent_fails.nn_experiments.memory.memory_budget` of the device) by the bound of
+        :mod:`~ascent_fails.nn_experiments.memory`; for ResNet-9 at N = 100 that is what keeps a pass on one card.
+        """
+        from ascent_fails.nn_experiments import memory
+
         batch_size = require_positive_int("batch_size", batch_size)
+        budget = memory.memory_budget(self.device) if memory_budget is None else memory_budget
+        elements = memory.activation_elements(self.arch, self.config.input_shape, self.config.num_classes)
+        batch_size = memory.evaluation_batch_size(elements, self.n_models, budget, maximum=batch_size)
         inputs = as_tensor(x, torch.float32)
         was_training = self.module.training
         self.module.eval()

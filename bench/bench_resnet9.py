@@ -106,6 +106,8 @@ def main() -> None:
     for flag, value in (("--images", args.images), ("--batch", args.batch), ("--epochs", args.epochs)):
         if value is not None and value < 1:
             parser.error(f"{flag}={value} must be a positive integer")
+    if args.models_per_pass is not None and min(args.models_per_pass) < 1:
+        parser.error(f"--models-per-pass {args.models_per_pass}: every value must be a positive integer")
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is visible")

@@ -16,12 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS
+from ascent_fails.nn_experiments.names import ARCHITECTURES, DATASETS, IMAGE_DATASETS
 
-__all__ = ["DataSettings", "ExperimentInputs", "model_plan", "load_data", "prepare_inputs", "IMAGE_DATASETS"]
-
-#: the data sets with images (ResNet-9 needs them; the digits are upsampled to 32×32×3 for it)
-IMAGE_DATASETS: tuple[str, ...] = ("digits", "cifar10")
+__all__ = ["DataSettings", "ExperimentInputs", "model_plan", "load_data", "prepare_inputs"]
 
 
 @dataclass(frozen=True, eq=False)

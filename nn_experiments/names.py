@@ -21,11 +21,14 @@ True
 
 from __future__ import annotations
 
-__all__ = ["DATASETS", "ARCHITECTURES", "GROUPS", "KLOM_DIRECTIONS", "METHODS"]
+__all__ = ["DATASETS", "IMAGE_DATASETS", "ARCHITECTURES", "GROUPS", "KLOM_DIRECTIONS", "METHODS"]
 
 #: data sets (docs/experiments.md#data-sets): scikit-learn's bundled digits, Gaussian classes with a correlated forget
 #: group (Section 5.1.2), and CIFAR-10 read from a local directory (never downloaded)
 DATASETS: tuple[str, ...] = ("digits", "synthetic", "cifar10")
+
+#: the data sets with images (ResNet-9 needs them; the digits are upsampled to 32×32×3 for it)
+IMAGE_DATASETS: tuple[str, ...] = ("digits", "cifar10")
 
 #: ensemble-native networks: a 64-128-C MLP, a small CNN for 8×8 digits, the paper's ResNet-9
 ARCHITECTURES: tuple[str, ...] = ("mlp", "cnn", "resnet9")

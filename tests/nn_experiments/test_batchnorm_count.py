@@ -38,7 +38,14 @@ def test_masked_statistics_use_the_exact_count_above_two_to_the_sixteen(dtype):
 
 
 def test_a_bfloat16_count_would_be_caught():
-    """Negative control: the same statistics with the count rounded to bfloat16 miss the tolerance above by far."""
+    """Negative control: statistics divided by the bfloat16-rounded count fail the tolerance of the test above."""
     count = torch.tensor(301 * 16 * 16, dtype=torch.float32)
-    rounded = count.to(torch.bfloat16).float()
-    assert float(rounded) == 76_800.0 and abs(float(count / rounded) - 1) > 1e-3  # ≫ the 2e-6 tolerance
+    rounded = float(count.to(torch.bfloat16).float())
+    assert rounded == 76_800.0
+    valid = np.zeros((1, 320), dtype=bool)
+    valid[0, :301] = True
+    x = 3.0 + np.random.default_rng(0).standard_normal((320, 1, 16, 16))
+    mean, _ = _reference(x, valid, 1, 1)
+    biased = mean * (301 * 16 * 16) / rounded  # what a sum over the valid values divided by 76,800 gives
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(biased, mean, rtol=2e-6)

@@ -4,8 +4,11 @@ A file is written to a temporary name in the destination's folder, flushed and f
 plain ``open`` would give it (``mkstemp`` creates 0600; results are meant to be shared), then moved onto
 its final name with ``os.replace``, which is atomic on POSIX. A reader therefore sees either the old file
 or the complete new one, never half of it, and a process killed mid-write leaves no file under the final
-name. The temporary file is removed on any exception, and its name starts with ``.`` and ends in
-``.tmp`` so that :func:`remove_orphans` can clear the ones a ``kill -9`` leaves behind.
+name. The temporary file is removed on any exception. A ``kill -9`` mid-write cannot run that clean-up, so
+temporary files are made recognisable: their name is ``.<final name>.<random>.tmp`` (:data:`TEMP_PATTERN`),
+and the writer holds an exclusive ``flock`` on the temporary file while it writes. :func:`remove_orphans`
+deletes only temporary files that are older than a given time *and* whose ``flock`` it can take, so it never
+touches a write in progress in another process (on this host or, through NFS lock forwarding, another one).
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -19,15 +22,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_savefig", "remove_orphans",
-           "TEMP_SUFFIX"]
+           "TEMP_SUFFIX", "TEMP_PATTERN"]
 
 TEMP_SUFFIX = ".tmp"
+#: names of the temporary files of :func:`atomic_write_bytes`: ``.`` + final name + ``.`` + mkstemp's 8 random
+#: characters + ``.tmp``
+TEMP_PATTERN = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+
+try:  # POSIX: the temporary file is its own lock, so that clean-up can tell a live write from an orphan
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: clean-up falls back to the age test alone
+    fcntl = None  # type: ignore[assignment]
 
 
 def _default_mode() -> int:
@@ -36,20 +48,27 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any],
+                       before_replace: Callable[[Path], Any] | None = None) -> Path:
     """Call ``write(file)`` on a binary temporary file beside ``path``, then ``os.replace`` it onto ``path``.
 
-    The parent folder is created if missing. Returns the final path.
+    ``before_replace(temp_path)``, if given, runs on the finished temporary file just before it takes the final
+    name (the integrity manifest records the file's digest there, so that no reader ever sees the file without
+    its record). The parent folder is created if missing. Returns the final path.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed (or the process dies)
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temp_name, _default_mode())
+        if before_replace is not None:
+            before_replace(Path(temp_name))
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -83,15 +102,51 @@ def atomic_savefig(figure: Any, path: str | os.PathLike, **savefig_kwargs: Any) 
     return atomic_write_bytes(target, lambda file: figure.savefig(file, **savefig_kwargs))
 
 
-def remove_orphans(folder: str | os.PathLike) -> list[Path]:
-    """Delete temporary files that an interrupted atomic write left in ``folder`` (not recursive).
+def _in_use(path: Path) -> bool:
+    """Whether another open file description holds the ``flock`` of ``path`` (a write in progress)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True  # vanished or unreadable: leave it alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+    return False
 
-    Only names of the form ``.<name>.<random>.tmp`` are touched. Call it only when no other process is
-    writing into ``folder`` (e.g. while holding the folder's lock).
+
+def remove_orphans(folder: str | os.PathLike, *, older_than: float | None = None,
+                   recursive: bool = False) -> list[Path]:
+    """Delete the temporary files that interrupted atomic writes left in ``folder``; returns them.
+
+    Only names matching :data:`TEMP_PATTERN` are touched, and only those not locked by a live writer and,
+    when ``older_than`` (a ``time.time()`` value, e.g. the start of this run) is given, last modified before
+    it. ``recursive`` descends into sub-folders.
+
+    >>> import tempfile, pathlib, time
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".a.txt.abcd1234.tmp").write_text("half"); _ = (folder / "keep.tmp").write_text("mine")
+    >>> [p.name for p in remove_orphans(folder, older_than=time.time() + 1)], sorted(p.name for p in folder.iterdir())
+    (['.a.txt.abcd1234.tmp'], ['keep.tmp'])
     """
+    root = Path(folder)
+    if not root.is_dir():
+        return []
     removed = []
-    for candidate in Path(folder).glob(f".*{TEMP_SUFFIX}"):
-        if candidate.is_file():
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
+    for candidate in root.rglob(f".*{TEMP_SUFFIX}") if recursive else root.glob(f".*{TEMP_SUFFIX}"):
+        if not TEMP_PATTERN.match(candidate.name) or not candidate.is_file():
+            continue
+        try:
+            if older_than is not None and candidate.stat().st_mtime >= older_than:
+                continue  # written since this run started: possibly a live write elsewhere
+        except OSError:
+            continue
+        if _in_use(candidate):
+            continue
+        candidate.unlink(missing_ok=True)
+        removed.append(candidate)
     return removed

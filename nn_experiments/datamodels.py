@@ -20,8 +20,9 @@ the covariance of masks and margins, i.e. about p(1 − p) times the difference-
 
 The original datamodels use LASSO and ~10⁵ models; this is the cheaper, smoothed estimate the suite can afford
 on a CPU (for digits: a small MLP, a short recipe, a few thousand models; ``bench/bench_datamodels.py``), and it
-is only used through its top principal components (:meth:`DatamodelResult.principal_components`), which pick
-the PC forget sets (:mod:`nn_experiments.forget_sets`).
+is used through its diagonal (the self-influence sets), its top principal components
+(:meth:`DatamodelResult.principal_components`: the paper's PC sets, measured for split-half stability in
+:mod:`nn_experiments.pc_stability`) and its forget × retain blocks (:mod:`nn_experiments.cross_influence`).
 
 Models are trained in chunks of ``chunk_size``; with a ``cache_dir`` every finished chunk (its masks and
 margins) is written atomically under a directory keyed by the hash of the configuration and the data, so an
@@ -221,13 +222,10 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
     under ``cache_dir/datamodels-<hash of config and data>/``. Θ has n_train² entries (8n² bytes), so this
     is meant for data sets of at most ``MAX_TRAIN_POINTS`` points (digits, synthetic, a CIFAR-10 subset).
     """
-    import torch
-
-    from ascent_fails.nn_experiments.margins import margins as ensemble_margins
-    from ascent_fails.nn_experiments.seeds import derive_seed
-    from ascent_fails.nn_experiments.training import train_ensemble
-    from ascent_fails.atomic_io import atomic_write_bytes, atomic_write_json
-    from ascent_fails.config_hash import array_fingerprint, config_hash
+    from ascent_fails.atomic_io import atomic_write_json
+    from ascent_fails.config_hash import array_fingerprint
+    from ascent_fails.integrity import load_verified, write_artefact
+    from ascent_fails.locks import compute_once
     from ascent_fails.progress import announce, stage
 
     x, y = dataset.train_x, dataset.train_y
@@ -238,53 +236,141 @@ def estimate_datamodels(dataset: Any, config: DatamodelConfig = DatamodelConfig(
                          f"sets as index files")
     data_hash = array_fingerprint(x, y)
     key = {"config": config, "data_sha256": data_hash}
-    folder = Path(cache_dir) / f"datamodels-{config_hash(key)[:16]}" if cache_dir is not None else None
+    folder = datamodel_folder(dataset, config, cache_dir)
     final = folder / "datamodels.npz" if folder is not None else None
 
-    def save(path: Path, **arrays: np.ndarray) -> None:  # atomic: temporary file, then os.replace
-        atomic_write_bytes(path, lambda file: np.savez(file, **arrays))
+    def fit() -> tuple[np.ndarray, np.ndarray, float]:
+        """(Θ, b, seconds spent training): every chunk loaded or trained, then the ridge fit."""
+        if folder is not None and not (folder / "config.json").exists():
+            atomic_write_json(folder / "config.json", {**key, "dataset": dataset.name})
+        all_masks, all_margins, seconds = [], [], 0.0
+        starts = range(0, config.n_models, config.chunk_size)
+        missing = set(missing_datamodel_chunks(dataset, config, cache_dir)) if folder is not None else set(range(len(starts)))
+        cached = sum(min(config.chunk_size, config.n_models - starts[c]) for c in range(len(starts)) if c not in missing)
+        # one progress stage for all M models (a header and a summary line in a log), not one per chunk
+        title = (f"datamodels: train {config.n_models - cached} {config.arch} models ({config.recipe.epochs} epochs), each "
+                 f"on a random {config.subset_fraction:.0%} of {dataset.name}" + (f", {purpose}" if purpose else ""))
+        with stage(title, total=config.n_models, unit="model", initial=cached, enabled=progress) as bar:
+            for chunk, start in enumerate(starts):
+                count = min(config.chunk_size, config.n_models - start)
+                started = time.perf_counter()
+                if folder is None:
+                    masks, chunk_margins = train_datamodel_chunk(dataset, config, chunk, device)
+                else:
+                    masks, chunk_margins = store_datamodel_chunk(dataset, config, cache_dir, chunk, device)
+                if chunk in missing:
+                    seconds += time.perf_counter() - started
+                    bar.update(count)
+                all_masks.append(masks)
+                all_margins.append(chunk_margins)
+        matrix, intercepts = fit_datamodels(np.concatenate(all_masks), np.concatenate(all_margins), config.ridge)
+        return matrix, intercepts, seconds
 
-    if final is not None and final.is_file():
+    if final is None:
+        matrix, intercepts, seconds = fit()
+        return DatamodelResult(matrix, intercepts, config, dataset.name, data_hash, seconds, None)
+    fitted: dict[str, float] = {}
+
+    def make() -> dict[str, np.ndarray]:
+        matrix, intercepts, fitted["seconds"] = fit()
+        write_artefact(final, lambda file: np.savez(file, matrix=matrix, intercepts=intercepts))
+        return {"matrix": matrix, "intercepts": intercepts}
+
+    # under the matrix's lock: a second process waits for the first one's fit and reads it
+    stored = compute_once(final, lambda p: load_verified(p, lambda q: _load_npz(q, matrix=(n_train, n_train),
+                                                                                 intercepts=(n_train,))), make)
+    if not fitted:
+        # the chunks are not read when the matrix is stored: audit them anyway, so a damaged one is rebuilt
+        for chunk in missing_datamodel_chunks(dataset, config, cache_dir, damaged_only=True):
+            store_datamodel_chunk(dataset, config, cache_dir, chunk, device)
         announce(f"datamodels: the matrix of {config.n_models} {config.arch} subset models on {dataset.name}"
                  + (f", {purpose}" if purpose else ""), f"read from the cache ({final})", enabled=progress)
-        with np.load(final) as stored:
-            return DatamodelResult(stored["matrix"], stored["intercepts"], config, dataset.name, data_hash, 0.0,
-                                   str(final))
-    if folder is not None and not (folder / "config.json").exists():
-        atomic_write_json(folder / "config.json", {**key, "dataset": dataset.name})
+    return DatamodelResult(stored["matrix"], stored["intercepts"], config, dataset.name, data_hash,
+                           fitted.get("seconds", 0.0), str(final))
 
-    inputs, labels = torch.as_tensor(np.array(x)), torch.as_tensor(np.array(y))
-    all_masks, all_margins, seconds = [], [], 0.0
-    starts = range(0, config.n_models, config.chunk_size)
-    chunk_files = [folder / f"chunk-{chunk:05d}.npz" if folder is not None else None for chunk in range(len(starts))]
-    cached = sum(min(config.chunk_size, config.n_models - start)
-                 for start, path in zip(starts, chunk_files) if path is not None and path.is_file())
-    # one progress stage for all M models (a header and a summary line in a log), not one per chunk
-    title = (f"datamodels: train {config.n_models - cached} {config.arch} models ({config.recipe.epochs} epochs), each "
-             f"on a random {config.subset_fraction:.0%} of {dataset.name}" + (f", {purpose}" if purpose else ""))
-    with stage(title, total=config.n_models, unit="model", initial=cached, enabled=progress) as bar:
-        for chunk, (start, chunk_file) in enumerate(zip(starts, chunk_files)):
-            count = min(config.chunk_size, config.n_models - start)
-            if chunk_file is not None and chunk_file.is_file():
-                with np.load(chunk_file) as stored:
-                    all_masks.append(stored["masks"])
-                    all_margins.append(stored["margins"])
-                continue
-            masks = subset_masks(n_train, count, config.subset_fraction,
-                                 derive_seed(config.seed, "datamodel-masks", chunk))
-            started = time.perf_counter()
-            trained = train_ensemble(config.arch, inputs, labels, config.recipe, n_models=count, seed=config.seed,
-                                     num_classes=dataset.num_classes, masks=torch.from_numpy(masks), device=device,
-                                     first_model=start, progress=False)
-            chunk_margins = ensemble_margins(trained.ensemble, inputs, labels).numpy().astype(np.float32)  # [count, n]
-            seconds += time.perf_counter() - started
-            if chunk_file is not None:
-                save(chunk_file, masks=masks, margins=chunk_margins)
-            all_masks.append(masks)
-            all_margins.append(chunk_margins)
-            bar.update(count)
-    matrix, intercepts = fit_datamodels(np.concatenate(all_masks), np.concatenate(all_margins), config.ridge)
-    if final is not None:
-        save(final, matrix=matrix, intercepts=intercepts)
-    return DatamodelResult(matrix, intercepts, config, dataset.name, data_hash, seconds,
-                           str(final) if final is not None else None)
+
+# --- the cache of datamodel chunks: one verified .npz per chunk, computed once under its lock -----------------
+# (module-level functions, so that an executor can ship a chunk to another process: ascent_fails.nn_experiments.executor)
+
+
+def datamodel_folder(dataset: Any, config: DatamodelConfig, cache_dir: str | os.PathLike | None) -> Path | None:
+    """``cache_dir/datamodels-<hash of config and data>`` (``None`` without a cache)."""
+    from ascent_fails.config_hash import array_fingerprint, config_hash
+
+    if cache_dir is None:
+        return None
+    key = {"config": config, "data_sha256": array_fingerprint(dataset.train_x, dataset.train_y)}
+    return Path(cache_dir) / f"datamodels-{config_hash(key)[:16]}"
+
+
+def _chunk_count(config: DatamodelConfig, chunk: int) -> int:
+    return min(config.chunk_size, config.n_models - chunk * config.chunk_size)
+
+
+def _load_npz(path: Path, **shapes: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """The arrays ``shapes`` names from the ``.npz`` at ``path``, each checked for its shape and finiteness."""
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in shapes}
+    for name, shape in shapes.items():
+        if arrays[name].shape != shape or not np.all(np.isfinite(arrays[name])):
+            raise ValueError(f"{name} has shape {arrays[name].shape} (expected {shape}) or non-finite values")
+    return arrays
+
+
+def train_datamodel_chunk(dataset: Any, config: DatamodelConfig, chunk: int, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
+    """(masks [count, n] bool, margins [count, n] float32) of chunk ``chunk``'s subset models, trained now."""
+    import torch
+
+    from ascent_fails.nn_experiments.margins import margins as ensemble_margins
+    from ascent_fails.nn_experiments.seeds import derive_seed
+    from ascent_fails.nn_experiments.training import train_ensemble
+
+    n_train = int(dataset.train_y.shape[0])
+    start, count = chunk * config.chunk_size, _chunk_count(config, chunk)
+    inputs, labels = torch.as_tensor(np.array(dataset.train_x)), torch.as_tensor(np.array(dataset.train_y))
+    masks = subset_masks(n_train, count, config.subset_fraction, derive_seed(config.seed, "datamodel-masks", chunk))
+    trained = train_ensemble(config.arch, inputs, labels, config.recipe, n_models=count, seed=config.seed,
+                             num_classes=dataset.num_classes, masks=torch.from_numpy(masks), device=device,
+                             first_model=start, progress=False)
+    return masks, ensemble_margins(trained.ensemble, inputs, labels).numpy().astype(np.float32)
+
+
+def missing_datamodel_chunks(dataset: Any, config: DatamodelConfig, cache_dir: str | os.PathLike, *,
+                             damaged_only: bool = False) -> list[int]:
+    """Chunks without a stored file that passes its manifest check (failing files are quarantined here, one
+    warning line each); with ``damaged_only``, only the chunks whose file existed and failed."""
+    from ascent_fails.integrity import check, quarantine
+
+    folder = datamodel_folder(dataset, config, cache_dir)
+    missing = []
+    for chunk in range(-(-config.n_models // config.chunk_size)):
+        path = folder / f"chunk-{chunk:05d}.npz"
+        existed = path.exists()
+        reason = check(path) if existed else "missing"
+        if reason is not None and existed:
+            quarantine(path, reason)
+        if reason is not None and (existed or not damaged_only):
+            missing.append(chunk)
+    return missing
+
+
+def store_datamodel_chunk(dataset: Any, config: DatamodelConfig, cache_dir: str | os.PathLike, chunk: int,
+                          device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
+    """Chunk ``chunk`` from the cache (verified), or trained under its lock and stored with its manifest record."""
+    from ascent_fails.integrity import load_verified, write_artefact
+    from ascent_fails.locks import compute_once
+
+    folder = datamodel_folder(dataset, config, cache_dir)
+    path = folder / f"chunk-{chunk:05d}.npz"
+    shape = (_chunk_count(config, chunk), int(dataset.train_y.shape[0]))
+
+    def load(p: Path) -> tuple[np.ndarray, np.ndarray] | None:
+        arrays = load_verified(p, lambda q: _load_npz(q, masks=shape, margins=shape))
+        return None if arrays is None else (arrays["masks"], arrays["margins"])
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        masks, margins = train_datamodel_chunk(dataset, config, chunk, device)
+        write_artefact(path, lambda file: np.savez(file, masks=masks, margins=margins))
+        return masks, margins
+
+    return compute_once(path, load, make)

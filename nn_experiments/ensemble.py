@@ -19,7 +19,7 @@ torch.Size([2, 5, 3])
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -67,6 +67,22 @@ class Ensemble:
         self.module = module
         self.config = config
         self.device = resolve_device(device)
+        # what runs the module (engine.apply_engine may set a compiled forward); None: the module itself
+        self.forward_fn: Callable[..., Tensor] | None = None
+        self.engine_choice: Any = None  # engine.EngineChoice once configured (apply_engine or ensure_engine)
+
+    def ensure_engine(self, batch_size: int) -> None:
+        """Configure the engine with ``EngineOptions()`` (models per pass ``"auto"``) unless already configured
+        (by :func:`~ascent_fails.nn_experiments.engine.apply_engine` or ``module.set_models_per_pass``): an ensemble
+        loaded from a checkpoint or selected from another runs by the same rule as a trained one."""
+        if self.engine_choice is None and self.module.models_per_pass is None:
+            from ascent_fails.nn_experiments.engine import EngineOptions, apply_engine
+
+            self.engine_choice = apply_engine(self, EngineOptions(), batch_size)
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        """The module's ``forward(x [N, B, *shape], valid) → [N, B, C]``, compiled if the engine says so."""
+        return (self.forward_fn or self.module)(x, valid)
 
     @classmethod
     def build(cls, config: EnsembleConfig, device: str | torch.device = "cpu", initialise: bool = True) -> Ensemble:
@@ -89,12 +105,17 @@ class Ensemble:
         return self.config.seeds
 
     def clone(self) -> Ensemble:
-        return Ensemble(copy.deepcopy(self.module), self.config, self.device)
+        """A deep copy that runs with the same models per pass (eagerly: a compiled forward is not copied)."""
+        twin = Ensemble(copy.deepcopy(self.module), self.config, self.device)
+        twin.engine_choice = self.engine_choice
+        return twin
 
     def to(self, device: str | torch.device) -> Ensemble:
-        """A copy on ``device``."""
+        """A copy on ``device`` (its models per pass are chosen again, for that device, at first use)."""
         target = resolve_device(device)
-        return Ensemble(copy.deepcopy(self.module).to(target), self.config, target)
+        module = copy.deepcopy(self.module).to(target)
+        module.set_models_per_pass(None)
+        return Ensemble(module, self.config, target)
 
     def select(self, indices: Sequence[int]) -> Ensemble:
         """The sub-ensemble of models ``indices`` (in that order)."""
@@ -140,13 +161,14 @@ class Ensemble:
         elements = memory.activation_elements(self.arch, self.config.input_shape, self.config.num_classes)
         batch_size = memory.evaluation_batch_size(elements, self.n_models, budget, maximum=batch_size)
         inputs = as_tensor(x, torch.float32)
+        self.ensure_engine(min(batch_size, 64))
         was_training = self.module.training
         self.module.eval()
         try:
             chunks = []
             for start in range(0, inputs.shape[0], batch_size):
                 chunk = inputs[start : start + batch_size].to(self.device)
-                chunks.append(self.module(chunk.unsqueeze(0).expand(self.n_models, *chunk.shape)))  # [N, b, C]
+                chunks.append(self.forward(chunk.unsqueeze(0).expand(self.n_models, *chunk.shape)))  # [N, b, C]
             return torch.cat(chunks, dim=1)  # [N, P, C]
         finally:
             self.module.train(was_training)

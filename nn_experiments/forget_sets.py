@@ -1,18 +1,28 @@
-"""Forget sets F ⊂ D (docs/experiments.md#forget-sets): random sets, principal-component sets, sets read from a file.
+"""Forget sets F ⊂ D (docs/experiments.md#forget-sets): random, self-influence, class, principal-component and file sets.
 
 * random: the reference recipe ``np.random.seed(s); sort(choice(n, k, replace=False))``, reproduced with a
   private ``np.random.RandomState(s)`` (the same stream) so that the global numpy state is left alone;
+* self-influence sets (``influence_top_k``): the k training points with the largest self-influence Θ_ii of the
+  datamodel matrix Θ (:mod:`nn_experiments.datamodels`; Θ_ii = how much training on i raises i's own margin,
+  i.e. how much the model memorises i). The high-influence sets of the default sweep: unlike the PC sets they
+  are stable under re-estimation of Θ (split-half Jaccard ≥ 0.8 on digits, :mod:`nn_experiments.pc_stability`);
+* class sets (``class_k_seed{s}``): k points drawn at random (seed s) from one class, itself drawn with seed s
+  among the classes with at least k training points: coherent blocks of mutually influencing points, whose
+  forget × retain cross-influence is large (:mod:`nn_experiments.cross_influence`);
 * PC sets: the training points with the largest projections on the first (``pc1``) or second (``pc2``)
-  principal component of the train×train datamodel matrix Θ (row i = the datamodel of target i, see
-  :mod:`nn_experiments.datamodels`), or the ⌈k/2⌉ largest plus the ⌊k/2⌋ smallest projections
-  (``pc*_top_bottom``). Points with similar rows of Θ are influenced by the same training points, so a PC
-  set is a coherent, high-influence subpopulation: harder to unlearn than a random set;
+  principal component of the train×train datamodel matrix Θ (row i = the datamodel of target i), or the ⌈k/2⌉
+  largest plus the ⌊k/2⌋ smallest projections (``pc*_top_bottom``): the paper's construction. On digits the
+  top components are nearly degenerate (one per class, explained variance 8.2 / 7.7 / 6.2 / 5.7 %), so which
+  class a PC set picks is noise (split-half Jaccard 0 to 0.6, docs/experiments.md#pc-set-stability): they are
+  measured in the stability table but not part of the default digits sweep;
 * ``file``: indices listed in a ``.npy`` file or a text file (integers separated by whitespace or commas,
   ``#`` starts a comment).
 
 The paper's nine CIFAR-10 sets are random 10 / 100 / 500 (seeds 0, 1, 2), top-10 and top-100 on PC1,
-250 top + 250 bottom on PC1, and the same three on PC2. On digits (1,437 training points) the counts
-are scaled down to keep the *fractions* sensible (:data:`DIGITS_SIZES`).
+250 top + 250 bottom on PC1, and the same three on PC2 (shipped with the benchmark). On digits (1,437
+training points) the default sweep runs twelve sets (:data:`DIGITS_DEFAULTS`): random 10 / 50 / 100 / 25 / 75,
+self-influence top 10 / 50 / 100 and class sets of 10 / 50 / 100 / 25 points, a spread of sizes and of
+cross-influence for the test of the paper's App. A conjecture.
 
 >>> random_forget_set(1437, 10, seed=0).indices.tolist()
 [34, 52, 233, 487, 517, 987, 1224, 1273, 1334, 1364]
@@ -33,18 +43,23 @@ from ascent_fails.validate import require_choice, require_positive_int
 __all__ = [
     "FORGET_SET_KINDS",
     "ForgetSetSizes",
+    "DefaultSets",
+    "DIGITS_DEFAULTS",
     "DIGITS_SIZES",
     "PAPER_SIZES",
     "ForgetSet",
     "validate_indices",
     "random_forget_set",
     "pc_forget_set",
+    "pc_forget_sets",
+    "self_influence",
+    "influence_forget_set",
+    "class_forget_set",
     "load_forget_set",
     "default_forget_sets",
 ]
 
-FORGET_SET_KINDS = ("random", "pc1", "pc2", "pc1_top_bottom", "pc2_top_bottom", "file")
-_RANDOM_SEEDS = (0, 1, 2)  # the reference's seeds for its three random sets
+FORGET_SET_KINDS = ("random", "pc1", "pc2", "pc1_top_bottom", "pc2_top_bottom", "influence", "class", "file")
 
 
 @dataclass(frozen=True)
@@ -62,8 +77,31 @@ class ForgetSetSizes:
 
 #: CIFAR-10 (50,000 training points): the paper's counts
 PAPER_SIZES = ForgetSetSizes(random=(10, 100, 500), pc_top=(10, 100), pc_top_bottom=500)
-#: digits (1,437 training points): 0.7 % / 3.5 % / 7 % of the data
+#: digits (1,437 training points): 0.7 % / 3.5 % / 7 % of the data; the PC sets of this size are measured in
+#: the stability table (nn_experiments.pc_stability), not run by default
 DIGITS_SIZES = ForgetSetSizes(random=(10, 50, 100), pc_top=(10, 50), pc_top_bottom=100)
+
+
+@dataclass(frozen=True)
+class DefaultSets:
+    """The default forget sets of a data set with an estimated datamodel (digits, synthetic), in report order."""
+
+    random: tuple[tuple[int, int], ...]   # (size, seed) of each random set
+    influence: tuple[int, ...]            # sizes of the top self-influence sets
+    classes: tuple[tuple[int, int], ...]  # (size, seed) of each class set
+
+    def __post_init__(self) -> None:
+        for size, seed in (*self.random, *self.classes):
+            require_positive_int("forget set size", size, symbol="|F|")
+            require_positive_int("seed", seed, minimum=0)
+        for size in self.influence:
+            require_positive_int("forget set size", size, symbol="|F|")
+
+
+#: digits: the three random sets of the reference's seeds, two more sizes, and as many self-influence and class
+#: sets of matching sizes (twelve sets: a spread of sizes and of cross-influence, docs/experiments.md#forget-sets)
+DIGITS_DEFAULTS = DefaultSets(random=((10, 0), (50, 1), (100, 2), (25, 3), (75, 4)), influence=(10, 50, 100),
+                              classes=((10, 0), (50, 1), (100, 2), (25, 3)))
 
 
 def validate_indices(indices: Any, n_train: int, *, what: str = "indices") -> np.ndarray:
@@ -145,18 +183,27 @@ def _pc_name(component: int, size: int, *, top_bottom: bool) -> str:
     return f"pc{component}_top_bottom_{size}" if top_bottom else f"pc{component}_top_{size}"
 
 
+def _influence_name(size: int) -> str:
+    return f"influence_top_{size}"
+
+
+def _class_name(size: int, seed: int) -> str:
+    return f"class_{size}_seed{seed}"
+
+
 def default_sizes(dataset_name: str) -> ForgetSetSizes:
     """:data:`PAPER_SIZES` for CIFAR-10, :data:`DIGITS_SIZES` for the smaller data sets."""
     return PAPER_SIZES if dataset_name == "cifar10" else DIGITS_SIZES
 
 
 def default_forget_set_names(dataset_name: str) -> tuple[str, ...]:
-    """Names of the nine default sets, known before any datamodel is estimated (to check user input early).
+    """Names of the default sets, known before any datamodel is estimated (to check user input early).
 
-    For CIFAR-10 they are the benchmark's shipped sets (:mod:`~ascent_fails.nn_experiments.benchmark_forget_sets`).
+    For CIFAR-10 they are the benchmark's shipped sets (:mod:`~ascent_fails.nn_experiments.benchmark_forget_sets`),
+    otherwise those of :data:`DIGITS_DEFAULTS`.
 
-    >>> default_forget_set_names("digits")[:4]
-    ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'pc1_top_10')
+    >>> default_forget_set_names("digits")[:6]
+    ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'random_25_seed3', 'random_75_seed4', 'influence_top_10')
     >>> default_forget_set_names("cifar10")[-1]
     'pc2_top_bottom_500'
     """
@@ -164,12 +211,9 @@ def default_forget_set_names(dataset_name: str) -> tuple[str, ...]:
         from ascent_fails.nn_experiments.benchmark_forget_sets import CIFAR10_DEFAULT_NAMES
 
         return CIFAR10_DEFAULT_NAMES
-    sizes = default_sizes(dataset_name)
-    names = [_random_name(size, seed) for size, seed in zip(sizes.random, _RANDOM_SEEDS)]
-    for component in (1, 2):
-        names += [_pc_name(component, size, top_bottom=False) for size in sizes.pc_top]
-        names.append(_pc_name(component, sizes.pc_top_bottom, top_bottom=True))
-    return tuple(names)
+    d = DIGITS_DEFAULTS
+    return tuple([_random_name(size, seed) for size, seed in d.random] + [_influence_name(size) for size in d.influence]
+                 + [_class_name(size, seed) for size, seed in d.classes])
 
 
 def random_forget_set(n_train: int, size: int, seed: int) -> ForgetSet:
@@ -221,6 +265,91 @@ def pc_forget_set(projections: Any, component: int, size: int, *, top_bottom: bo
                      source=f"{how} projections on PC{component} of {source}")
 
 
+def pc_forget_sets(projections: Any, sizes: ForgetSetSizes = DIGITS_SIZES, *,
+                   source: str = "datamodel") -> tuple[ForgetSet, ...]:
+    """The paper's six PC sets: for PC1 then PC2, the top-k sets of ``sizes.pc_top`` and one top + bottom set.
+
+    ``projections`` [n_train, ≥ 2] are the PC1 and PC2 coordinates (e.g. ``PrincipalComponents.projections``).
+
+    >>> [s.name for s in pc_forget_sets(np.random.default_rng(0).normal(size=(200, 2)))][:3]
+    ['pc1_top_10', 'pc1_top_50', 'pc1_top_bottom_100']
+    """
+    coords = np.asarray(projections, dtype=np.float64)
+    if coords.ndim != 2 or coords.shape[1] < 2:
+        raise ValueError(f"projections must be [n_train, >= 2] (PC1, PC2 coordinates), got shape {coords.shape}")
+    sets: list[ForgetSet] = []
+    for component in (1, 2):
+        column = coords[:, component - 1]
+        sets += [pc_forget_set(column, component, size, source=source) for size in sizes.pc_top]
+        sets.append(pc_forget_set(column, component, sizes.pc_top_bottom, top_bottom=True, source=source))
+    return tuple(sets)
+
+
+def self_influence(datamodel: Any) -> np.ndarray:
+    """Self-influence Θ_ii [n_train] of a datamodel (a ``DatamodelResult``, a square Θ, or Θ's diagonal itself).
+
+    Θ_ii is the effect on point i's margin of training on i: large for points the model memorises (atypical or
+    ambiguous images), whose removal changes their own prediction most.
+
+    >>> self_influence(np.array([[2.0, 0.1], [0.3, 0.5]])).tolist()
+    [2.0, 0.5]
+    """
+    arr = np.asarray(getattr(datamodel, "matrix", datamodel), dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
+        arr = np.diag(arr)
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"datamodel must be a finite square matrix Θ or its diagonal, got shape {arr.shape}")
+    return arr
+
+
+def influence_forget_set(influence: Any, size: int, *, source: str = "datamodel") -> ForgetSet:
+    """The ``size`` points of largest self-influence (``influence`` [n_train], e.g. :func:`self_influence`).
+
+    The order is one stable descending sort (ties: the lower index first). There is no sign to choose: a
+    larger Θ_ii always means a point the model depends on more for its own prediction.
+
+    >>> influence_forget_set([0.1, 0.9, 0.5, 0.9], 2).indices.tolist()
+    [1, 3]
+    """
+    values = np.asarray(influence, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"influence must be a non-empty 1-D array of finite numbers, got shape {values.shape}")
+    size = require_positive_int("size", size, symbol="|F|")
+    if size > values.size:
+        raise ValueError(f"size={size} must be <= n_train={values.size}")
+    chosen = np.argsort(-values, kind="stable")[:size]
+    return ForgetSet(name=_influence_name(size), kind="influence", indices=chosen, n_train=values.size, seed=None,
+                     source=f"top {size} self-influence Θ_ii of {source}")
+
+
+def class_forget_set(labels: Any, size: int, seed: int) -> ForgetSet:
+    """``size`` points of one class: ``rng = np.random.RandomState(seed)``, the class ``rng.choice`` among the
+    classes with at least ``size`` training points, then ``sort(rng.choice(members, size, replace=False))``.
+
+    >>> y = np.array([0, 1, 1, 0, 1, 1])   # only class 1 has >= 3 points
+    >>> fs = class_forget_set(y, 3, seed=0)
+    >>> y[fs.indices].tolist(), fs.name, fs.size
+    ([1, 1, 1], 'class_3_seed0', 3)
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size == 0 or y.dtype.kind not in "iu":
+        raise ValueError(f"labels must be a non-empty 1-D integer array, got shape {y.shape} dtype {y.dtype}")
+    size = require_positive_int("size", size, symbol="|F|")
+    seed = require_positive_int("seed", seed, minimum=0)
+    if seed >= 2**32:
+        raise ValueError(f"seed={seed} must be < 2**32 (np.random.RandomState's range)")
+    classes, counts = np.unique(y, return_counts=True)
+    eligible = classes[counts >= size]
+    if eligible.size == 0:
+        raise ValueError(f"size={size} must be <= the largest class's size ({int(counts.max())})")
+    rng = np.random.RandomState(seed)
+    label = int(eligible[rng.choice(eligible.size)])
+    indices = np.sort(rng.choice(np.flatnonzero(y == label), size, replace=False))
+    return ForgetSet(name=_class_name(size, seed), kind="class", indices=indices, n_train=y.size, seed=seed,
+                     source=f"RandomState({seed}): class {label} of the {eligible.size} classes with >= {size} points, "
+                            f"then {size} of its {int(np.sum(y == label))} points")
+
+
 def _read_index_file(path: Path) -> np.ndarray:
     if path.suffix == ".npy":
         return np.load(path, allow_pickle=False)
@@ -241,39 +370,31 @@ def load_forget_set(path: str | os.PathLike, n_train: int, *, name: str | None =
                      source=str(file.resolve()))
 
 
-def _projections(datamodel: Any) -> tuple[np.ndarray, str]:
-    """(PC1/PC2 coordinates [n, 2], description) from a DatamodelResult, PrincipalComponents or an array."""
-    if hasattr(datamodel, "principal_components"):           # datamodels.DatamodelResult
-        source = f"the datamodel matrix of {datamodel.dataset} ({datamodel.config.n_models} subset models)"
-        return datamodel.principal_components(2).projections, source
-    if hasattr(datamodel, "projections"):                    # datamodels.PrincipalComponents
-        return np.asarray(datamodel.projections), "the given principal components"
-    return np.asarray(datamodel, dtype=np.float64), "the given projections"
+def default_forget_sets(dataset: Any, datamodel: Any, *, defaults: DefaultSets = DIGITS_DEFAULTS,
+                        labels: Any = None) -> tuple[ForgetSet, ...]:
+    """The default sets of :data:`DIGITS_DEFAULTS`: random sets, top self-influence sets, class sets, in that order.
 
+    ``dataset`` is a :class:`nn_experiments.data.Dataset` (its ``train_y`` gives the classes) or just n_train with
+    ``labels``; ``datamodel`` a :class:`nn_experiments.datamodels.DatamodelResult`, its matrix Θ or Θ's diagonal
+    (:func:`self_influence`).
 
-def default_forget_sets(dataset: Any, datamodel: Any, *, sizes: ForgetSetSizes | None = None) -> tuple[ForgetSet, ...]:
-    """The nine default sets: three random (seeds 0, 1, 2), then for PC1 and PC2 two top-k sets and one top+bottom.
-
-    ``dataset`` is a :class:`nn_experiments.data.Dataset` (or just n_train); ``datamodel`` a
-    :class:`nn_experiments.datamodels.DatamodelResult`, its :class:`~nn_experiments.datamodels.PrincipalComponents`,
-    or the projections themselves, [n_train, ≥ 2] (PC1, PC2). ``sizes`` defaults to :data:`PAPER_SIZES` for
-    CIFAR-10 and :data:`DIGITS_SIZES` otherwise.
-
-    >>> sets = default_forget_sets(1437, np.random.default_rng(0).normal(size=(1437, 2)))
-    >>> [(s.name, s.size) for s in sets][:4]
-    [('random_10_seed0', 10), ('random_50_seed1', 50), ('random_100_seed2', 100), ('pc1_top_10', 10)]
+    >>> rng = np.random.default_rng(0)
+    >>> sets = default_forget_sets(1437, rng.normal(size=1437), labels=rng.integers(0, 10, 1437))
+    >>> [(s.name, s.size) for s in sets][5:7]
+    [('influence_top_10', 10), ('influence_top_50', 50)]
     >>> len(sets), len({s.name for s in sets})
-    (9, 9)
+    (12, 12)
     """
     n_train = dataset.n_train if hasattr(dataset, "n_train") else require_positive_int("n_train", dataset)
-    if sizes is None:
-        sizes = default_sizes(getattr(dataset, "name", ""))
-    coords, source = _projections(datamodel)
-    if coords.ndim != 2 or coords.shape[0] != n_train or coords.shape[1] < 2:
-        raise ValueError(f"the datamodel projections have shape {coords.shape}; they must be [n_train={n_train}, >= 2]")
-    sets = [random_forget_set(n_train, size, seed) for size, seed in zip(sizes.random, _RANDOM_SEEDS)]
-    for component in (1, 2):
-        column = coords[:, component - 1]
-        sets += [pc_forget_set(column, component, size, source=source) for size in sizes.pc_top]
-        sets.append(pc_forget_set(column, component, sizes.pc_top_bottom, top_bottom=True, source=source))
-    return tuple(sets)
+    labels = getattr(dataset, "train_y", None) if labels is None else labels
+    if labels is None:
+        raise ValueError("default_forget_sets needs the training labels (a Dataset, or labels=) for the class sets")
+    influence = self_influence(datamodel)
+    if influence.shape != (n_train,) or np.shape(labels) != (n_train,):
+        raise ValueError(f"the self-influence {influence.shape} and labels {np.shape(labels)} must both have "
+                         f"n_train={n_train} entries")
+    source = (f"the datamodel matrix of {datamodel.dataset} ({datamodel.config.n_models} subset models)"
+              if hasattr(datamodel, "config") else "the given datamodel")
+    return tuple([random_forget_set(n_train, size, seed) for size, seed in defaults.random]
+                 + [influence_forget_set(influence, size, source=source) for size in defaults.influence]
+                 + [class_forget_set(labels, size, seed) for size, seed in defaults.classes])

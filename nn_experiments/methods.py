@@ -30,9 +30,17 @@ The shuffling order and the noise of the noisy method come from generators seede
 shuffling, momentum, weight decay and the train/eval mode of the model during unlearning are explicit
 :class:`~nn_experiments.sweep.UnlearnOptions` whose defaults are the reference's.
 
+**Plug-ins.** Every method above is a function with the plug-in signature of
+:mod:`~ascent_fails.nn_experiments.method_plugins` (``ga``, ``gda``, ``scrub``, ``do_nothing``, ``finetune``,
+``rewind``, ``noisy`` below, registered under their names); :func:`unlearn` validates F, builds the
+:class:`~ascent_fails.nn_experiments.method_plugins.MethodData` and calls the registered function, so a user's
+method loaded with ``ascent-fails audit --method module:function`` runs through exactly the same code.
+
 **Cost relative to retraining** (docs/experiments.md#cost-relative-to-retraining): per-example gradient evaluations of the unlearning run (per
 model: Σ over steps of the batch size; teacher forward passes are not gradient evaluations) divided by
-those of training one oracle, ``recipe.epochs × |R|``.
+those of training one oracle, ``recipe.epochs × |R|``. Forward-only evaluations are counted apart
+(``UnlearnResult.forward_evaluations``; SCRUB's teacher: one pass over the n_train points per model) and
+priced by :mod:`~ascent_fails.nn_experiments.cost`.
 
 >>> import torch
 >>> from ascent_fails.nn_experiments.recipe import TrainRecipe
@@ -49,18 +57,22 @@ those of training one oracle, ``recipe.epochs × |R|``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ascent_fails.nn_experiments.cost import cost_relative_to_retraining  # re-exported; owner: cost.py
 from ascent_fails.nn_experiments.ensemble import Ensemble, as_tensor
 from ascent_fails.nn_experiments.optimizer import make_optimizer
 from ascent_fails.nn_experiments.sgd_pass import LossFn, cross_entropy_loss, sgd_pass
-from ascent_fails.nn_experiments.sweep import MethodConfig, UnlearnOptions
+from ascent_fails.nn_experiments import method_plugins
+from ascent_fails.nn_experiments.sweep import METHOD_HPARAMS, MethodConfig, UnlearnOptions
 from ascent_fails.validate import require_nonnegative, require_positive_int
 
 __all__ = [
@@ -69,6 +81,7 @@ __all__ = [
     "unlearn",
     "scrub_kl_loss",
     "cost_relative_to_retraining",
+    "BUILTIN",
 ]
 
 # on_snapshot(epoch, live ensemble, per-model gradient evaluations so far)
@@ -84,14 +97,8 @@ class UnlearnResult:
     config: MethodConfig
     seed: int  # seed of the shuffling / noise generators
     final_lr: float = field(default=float("nan"))  # η at the last epoch (differs from config.lr for SCRUB)
-
-
-def cost_relative_to_retraining(gradient_evaluations: int, *, retain_size: int, oracle_epochs: int) -> float:
-    """Per-model gradient evaluations of the unlearning run / those of training one oracle (|R| × epochs)."""
-    require_nonnegative("gradient_evaluations", gradient_evaluations)
-    retain_size = require_positive_int("retain_size", retain_size, symbol="|R|")
-    oracle_epochs = require_positive_int("oracle_epochs", oracle_epochs)
-    return float(gradient_evaluations) / float(retain_size * oracle_epochs)
+    # epoch → per-model forward-only evaluations up to that epoch (SCRUB's teacher pass; a plug-in's own count)
+    forward_evaluations: Mapping[int, int] = field(default_factory=dict)
 
 
 def scrub_kl_loss(teacher_logits: Tensor, temperature: float) -> LossFn:
@@ -197,6 +204,27 @@ def ascent_descent(
     return snapshots, evaluations, eta
 
 
+def _checkpoints_of(checkpoints: Mapping[int, Ensemble] | None) -> Callable[[int], Ensemble]:
+    def checkpoint(epoch: int) -> Ensemble:
+        if checkpoints is None or epoch not in checkpoints:
+            have = sorted(checkpoints) if checkpoints else []
+            raise ValueError(f"rewind_epoch={epoch} has no pretraining checkpoint; available epochs: {have}")
+        return checkpoints[epoch]
+
+    return checkpoint
+
+
+def _takes_forward_count(callback: Callable[..., None]) -> bool:
+    """Whether ``callback`` accepts a 4th argument (forward evaluations); older 3-argument callbacks do not."""
+    try:
+        inspect.signature(callback).bind(0, None, 0, 0)
+    except TypeError:
+        return False
+    except ValueError:  # no introspectable signature: call it the old way
+        return False
+    return True
+
+
 def unlearn(
     pretrained: Ensemble,
     x: Tensor | np.ndarray,
@@ -215,7 +243,11 @@ def unlearn(
     never modified: the run starts from a copy (the rewind method from ``checkpoints[rewind_epoch]``, the
     pretraining checkpoints by epoch; epoch 0 is rebuilt from the ensemble's initialisation seeds). With
     ``on_snapshot(epoch, ensemble, evaluations)`` the live ensemble is handed over at each snapshot epoch
-    instead of being copied (for large ensembles); it must not be modified by the callback.
+    instead of being copied (for large ensembles); it must not be modified by the callback. A callback that
+    takes a 4th argument also gets the per-model forward-only evaluations.
+
+    The method is looked up in the plug-in registry (:mod:`~ascent_fails.nn_experiments.method_plugins`): the
+    built-in methods below and any loaded ``module:function`` are called the same way.
     """
     device = pretrained.device
     inputs = as_tensor(x, torch.float32).to(device)
@@ -230,52 +262,128 @@ def unlearn(
     keep[forget_idx] = False
     retain_idx = keep.nonzero().squeeze(1)
     seed = require_positive_int("seed", seed, minimum=0)
-    method = config.method
+    plugin = method_plugins.lookup(config.method)
+    if plugin is None:
+        raise ValueError(f"method={config.method!r} is neither built in nor a loaded plug-in; built in: {sorted(BUILTIN)}")
 
-    if method == "do_nothing":
-        if on_snapshot is not None:
-            on_snapshot(0, pretrained, 0)
-            return UnlearnResult({}, {0: 0}, config, seed, float("nan"))
-        copy = pretrained.clone()
-        copy.module.eval()
-        return UnlearnResult({0: copy}, {0: 0}, config, seed, float("nan"))
+    wanted = tuple(config.snapshot_epochs)
+    data = method_plugins.MethodData(x=inputs, y=labels, options=options, snapshot_epochs=wanted, pretrained=pretrained,
+                                     checkpoint=_checkpoints_of(checkpoints))
+    snapshots: dict[int, Ensemble] = {}
+    gradients: dict[int, int] = {}
+    forwards: dict[int, int] = {}
+    four = on_snapshot is not None and _takes_forward_count(on_snapshot)
 
-    if method == "rewind":
-        if config.rewind_epoch == 0:
-            student = Ensemble.build(pretrained.config, device)  # the initialisation, from the stored seeds
+    def report(epoch: int, ensemble: Ensemble, gradient_evaluations: int, forward_evaluations: int = 0) -> None:
+        epoch = int(epoch)
+        if epoch not in wanted or epoch in gradients:
+            why = "twice" if epoch in gradients else f"which is not one of snapshot_epochs={list(wanted)}"
+            raise ValueError(f"method {config.method!r} reported a snapshot at epoch {epoch} {why}")
+        if not isinstance(ensemble, Ensemble):
+            raise ValueError(f"method {config.method!r} reported a {type(ensemble).__name__} at epoch {epoch}, not an Ensemble")
+        gradients[epoch] = int(require_nonnegative("gradient_evaluations", gradient_evaluations))
+        forwards[epoch] = int(require_nonnegative("forward_evaluations", forward_evaluations))
+        if on_snapshot is None:
+            copy = ensemble.clone()
+            copy.module.eval()
+            snapshots[epoch] = copy
+        elif four:
+            on_snapshot(epoch, ensemble, gradients[epoch], forwards[epoch])
         else:
-            if checkpoints is None or config.rewind_epoch not in checkpoints:
-                have = sorted(checkpoints) if checkpoints else []
-                raise ValueError(f"rewind_epoch={config.rewind_epoch} has no pretraining checkpoint; available epochs: {have}")
-            student = checkpoints[config.rewind_epoch].to(device)
-    else:
-        student = pretrained.clone()
+            on_snapshot(epoch, ensemble, gradients[epoch])
 
+    student = pretrained.clone() if plugin.name not in _NO_COPY else pretrained
+    final = plugin.fn(student, forget_idx, retain_idx, data, config.hparams(), seed=seed, on_snapshot=report)
+    if not gradients:
+        # a method that reports nothing is scored once, on what it returns, at its last epoch (cost not reported)
+        if len(wanted) > 1:
+            raise ValueError(f"method {config.method!r} reported no snapshot; with snapshot_epochs={list(wanted)} it must "
+                             "call on_snapshot(epoch, ensemble, gradient_evaluations) after each of them")
+        report(wanted[-1], final, 0, 0)
+    missing = [e for e in wanted if e not in gradients]
+    if missing:
+        raise ValueError(f"method {config.method!r} reported no snapshot at epoch(s) {missing} of snapshot_epochs={list(wanted)}")
+    return UnlearnResult(snapshots, gradients, config, seed, float(data.notes.get("final_lr", float("nan"))), forwards)
+
+
+# ---- the built-in methods, as plug-ins (method_plugins' signature; module docstring for the mathematics) ----
+
+def _loop(ensemble: Ensemble, forget: Tensor, retain: Tensor, data: method_plugins.MethodData, lr: float, seed: int,
+          on_snapshot: SnapshotFn, **kw: Any) -> Ensemble:
+    _, _, data.notes["final_lr"] = ascent_descent(ensemble, data.x, data.y, forget, retain, lr=lr,
+                                                  snapshot_epochs=data.snapshot_epochs, options=data.options, seed=seed,
+                                                  on_snapshot=on_snapshot, **kw)
+    return ensemble
+
+
+def ga(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """GA: ascent on F in every epoch, no descent pass, batch = the shared batch size."""
+    return _loop(ensemble, forget, retain, data, hparams["lr"], seed, on_snapshot, ascent_epochs=max(data.snapshot_epochs),
+                 descent=False, forget_batch_size=data.options.batch_size, ascent_loss=cross_entropy_loss())
+
+
+def gda(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """GDA: an ascent pass on F (epochs ≤ ascent_epochs), then a descent pass on R, every epoch."""
     ce = cross_entropy_loss()
-    kw = dict(lr=config.lr, snapshot_epochs=config.snapshot_epochs, options=options, seed=seed, on_snapshot=on_snapshot)
-    if method == "ga":
-        # GA is GDA without descent passes, ascending in every epoch, batch = the shared batch size
-        run = ascent_descent(student, inputs, labels, forget_idx, retain_idx, ascent_epochs=config.epochs, descent=False,
-                             forget_batch_size=options.batch_size, ascent_loss=ce, **kw)
-    elif method == "gda":
-        run = ascent_descent(student, inputs, labels, forget_idx, retain_idx, ascent_epochs=config.ascent_epochs, descent=True,
-                             forget_batch_size=config.forget_batch_size, ascent_loss=ce, descent_loss=ce, **kw)
-    elif method == "scrub":
-        teacher_logits = pretrained.logits(inputs, batch_size=1024).detach()  # [N, n_train, C], frozen teacher
-        kl = scrub_kl_loss(teacher_logits, options.scrub_temperature)
-        decay = np.asarray(options.scrub_lr_decay_epochs)
+    return _loop(ensemble, forget, retain, data, hparams["lr"], seed, on_snapshot, ascent_epochs=hparams["ascent_epochs"],
+                 descent=True, forget_batch_size=hparams["forget_batch_size"], ascent_loss=ce, descent_loss=ce)
 
-        def lr_at_epoch(epoch: int) -> float:
-            # SCRUB's adjust_learning_rate: η · factor^(number of decay epochs strictly before this epoch)
-            return config.lr * options.scrub_lr_decay_factor ** int(np.sum(epoch > decay))
 
-        run = ascent_descent(student, inputs, labels, forget_idx, retain_idx, ascent_epochs=config.ascent_epochs, descent=True,
-                             forget_batch_size=config.forget_batch_size, ascent_loss=kl,
-                             descent_loss=_weighted([(options.scrub_ce_weight, ce), (options.scrub_kl_weight, kl)]),
-                             lr_at_epoch=lr_at_epoch, **kw)
-    else:  # finetune, rewind, noisy: descent on R only
-        run = ascent_descent(student, inputs, labels, forget_idx, retain_idx, ascent_epochs=0, descent=True,
-                             forget_batch_size=config.forget_batch_size, descent_loss=ce,
-                             noise_std=config.noise_std if method == "noisy" else 0.0, **kw)
-    snapshots, evaluations, final_lr = run
-    return UnlearnResult(snapshots, evaluations, config, seed, final_lr)
+def scrub(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """SCRUB: max step KL_T on F, min step γ·CE + α·KL_T on R, against the frozen pretrained teacher."""
+    options, lr = data.options, hparams["lr"]
+    teacher_logits = data.pretrained.logits(data.x, batch_size=1024).detach()  # [N, n_train, C], frozen teacher
+    n_teacher = int(data.x.shape[0])  # per-model forward-only evaluations: the teacher's pass over the training set
+    ce, kl = cross_entropy_loss(), scrub_kl_loss(teacher_logits, options.scrub_temperature)
+    decay = np.asarray(options.scrub_lr_decay_epochs)
+
+    def lr_at_epoch(epoch: int) -> float:
+        # SCRUB's adjust_learning_rate: η · factor^(number of decay epochs strictly before this epoch)
+        return lr * options.scrub_lr_decay_factor ** int(np.sum(epoch > decay))
+
+    def with_teacher(epoch: int, ens: Ensemble, gradient_evaluations: int) -> None:
+        on_snapshot(epoch, ens, gradient_evaluations, n_teacher)
+
+    return _loop(ensemble, forget, retain, data, lr, seed, with_teacher, ascent_epochs=hparams["ascent_epochs"], descent=True,
+                 forget_batch_size=hparams["forget_batch_size"], ascent_loss=kl,
+                 descent_loss=_weighted([(options.scrub_ce_weight, ce), (options.scrub_kl_weight, kl)]), lr_at_epoch=lr_at_epoch)
+
+
+def do_nothing(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """Do nothing: the pretrained ensemble itself, at epoch 0, cost 0."""
+    on_snapshot(0, ensemble, 0)
+    return ensemble
+
+
+def _descent_only(ensemble, forget, retain, data, hparams, seed, on_snapshot, noise_std=0.0):
+    return _loop(ensemble, forget, retain, data, hparams["lr"], seed, on_snapshot, ascent_epochs=0, descent=True,
+                 forget_batch_size=MethodConfig.forget_batch_size, descent_loss=cross_entropy_loss(), noise_std=noise_std)
+
+
+def finetune(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """Fine-tune: descent passes on R only."""
+    return _descent_only(ensemble, forget, retain, data, hparams, seed, on_snapshot)
+
+
+def rewind(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """Rewind: the pretraining checkpoint after rewind_epoch epochs (0: the initialisation), then fine-tuning on R."""
+    epoch = hparams["rewind_epoch"]
+    device = data.pretrained.device
+    if epoch == 0:
+        student = Ensemble.build(data.pretrained.config, device)  # the initialisation, from the stored seeds
+    else:
+        student = data.checkpoint(epoch).to(device)
+    return _descent_only(student, forget, retain, data, hparams, seed, on_snapshot)
+
+
+def noisy(ensemble, forget, retain, data, hparams, *, seed, on_snapshot):
+    """Noisy fine-tuning: Langevin steps on R (θ += √(2η)·σ·ξ after every SGD step)."""
+    return _descent_only(ensemble, forget, retain, data, hparams, seed, on_snapshot, noise_std=hparams["noise_std"])
+
+
+#: the built-in methods, registered in the plug-in registry under their names.METHODS names
+BUILTIN = {"ga": ga, "gda": gda, "scrub": scrub, "do_nothing": do_nothing, "finetune": finetune, "rewind": rewind, "noisy": noisy}
+# these read the pretrained ensemble without modifying it (do nothing) or start elsewhere (rewind): no copy needed
+_NO_COPY = ("do_nothing", "rewind")
+for _name, _fn in BUILTIN.items():
+    method_plugins.register(method_plugins.plugin_from_callable(_fn, _name, METHOD_HPARAMS[_name]))

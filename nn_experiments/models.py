@@ -18,6 +18,16 @@ BatchNorm γ = 1, β = 0). Hence model k of an ensemble equals the same model bu
 device. BatchNorm accepts a ``valid [N, B]`` mask so that padded batch entries (models with fewer points than
 the batch) do not enter the batch statistics.
 
+Models per pass. ``module.set_models_per_pass(k)`` runs the N models as ⌈N/k⌉ passes of at most k models each
+(default: all N in one pass). Every parameter and buffer is split once per forward into row blocks of k models
+(``Tensor.split``, whose backward is a single concatenation of the blocks' gradients, so a training step still
+writes one gradient per parameter); block g is then computed exactly as above with k in place of N. With k = 1
+every pass is a plain dense network: ``F.conv2d`` without groups and a matrix product ``x Wₖ + bₖ``, the
+layers a single-model PyTorch loop runs. k changes which kernels run, not the mathematics: the logits, the
+gradients and a training step agree for every k up to floating-point rounding (tests/nn_experiments/
+test_models_per_pass.py). ``module.channels_last = True`` hands the convolutions channels-last activations
+(NHWC, the layout cuDNN's tensor-core kernels prefer); parameters keep their model-major layout.
+
 Architectures (``ARCHITECTURES``):
 
 * ``"mlp"``: flatten → linear(d, 128) → ReLU → linear(128, C); 64-128-10 on 8×8 digits.
@@ -51,6 +61,7 @@ from ascent_fails.validate import require_choice, require_positive_int
 __all__ = [
     "ARCHITECTURES",
     "DEFAULT_INPUT_SHAPES",
+    "Block",
     "EnsembleModule",
     "EnsembleLinear",
     "EnsembleConv2d",
@@ -60,6 +71,7 @@ __all__ = [
     "EnsembleResNet9",
     "build_model",
     "resolve_device",
+    "split_rows",
 ]
 
 # input shape per sample when the caller does not give one (digits 8×8 flattened / as an image; CIFAR-10)
@@ -89,6 +101,30 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return parsed
 
 
+def split_rows(tensor: Tensor, n_models: int, sizes: list[int]) -> tuple[Tensor, ...]:
+    """Views of ``tensor``'s model row blocks: block g holds models ``sum(sizes[:g]) …`` (model-major rows)."""
+    rows = tensor.shape[0] // n_models  # rows of one model (1 for [N, in, out], C for [N·C, ...])
+    return tensor.split([size * rows for size in sizes], dim=0)
+
+
+class Block:
+    """The parameters and buffers of ``n`` consecutive models of an ensemble, as views (one pass's share)."""
+
+    def __init__(self, n: int, tensors: dict[tuple[int, str], Tensor] | None, channels_last: bool) -> None:
+        self.n, self._tensors, self.channels_last = n, tensors, channels_last
+
+    @classmethod
+    def whole(cls, module: EnsembleModule) -> Block:
+        """All N models in one pass: every layer uses its own tensors."""
+        return cls(module.n_models, None, module.channels_last)
+
+    def get(self, module: nn.Module, name: str) -> Tensor:
+        """``module``'s tensor ``name`` restricted to this block's models."""
+        if self._tensors is None:
+            return getattr(module, name)
+        return self._tensors[(id(module), name)]
+
+
 class EnsembleModule(nn.Module):
     """Base class: a module holding N models whose parameters are stored model-major.
 
@@ -101,6 +137,46 @@ class EnsembleModule(nn.Module):
         super().__init__()
         self.n_models = require_positive_int("n_models", n_models, symbol="N, models in the ensemble")
         self._init_specs: dict[str, tuple[str, float]] = {}
+        self.models_per_pass: int | None = None  # k models per pass (top-level module); None: all N at once
+        self.channels_last = False  # hand the convolutions NHWC activations (top-level module)
+
+    def set_models_per_pass(self, models_per_pass: int | None) -> None:
+        """Run the models in passes of ``models_per_pass`` (1 … N; ``None``: all N in one pass)."""
+        if models_per_pass is not None:
+            models_per_pass = require_positive_int("models_per_pass", models_per_pass, symbol="k, models per pass")
+            if models_per_pass > self.n_models:
+                raise ValueError(f"models_per_pass={models_per_pass} must lie in [1, n_models={self.n_models}]")
+        self.models_per_pass = models_per_pass
+
+    def _group_sizes(self) -> list[int]:
+        k = self.models_per_pass or self.n_models
+        return [min(k, self.n_models - start) for start in range(0, self.n_models, k)]
+
+    def _blocks(self, sizes: list[int]) -> list[Block]:
+        """One :class:`Block` per pass: every parameter and buffer of every layer split into model row blocks."""
+        pieces: dict[tuple[int, str], tuple[Tensor, ...]] = {}
+        for module in self.modules():
+            if isinstance(module, EnsembleModule):
+                named = list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
+                for name, tensor in named:
+                    pieces[(id(module), name)] = split_rows(tensor, self.n_models, sizes)
+        return [Block(size, {key: parts[g] for key, parts in pieces.items()}, self.channels_last)
+                for g, size in enumerate(sizes)]
+
+    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
+        """``x [N, B, *shape] → logits [N, B, C]``, in passes of ``models_per_pass`` models (module docstring)."""
+        sizes = self._group_sizes()
+        if len(sizes) == 1:
+            return self.forward_block(x, valid, Block.whole(self))
+        outputs, start = [], 0
+        for size, block in zip(sizes, self._blocks(sizes)):
+            part_valid = None if valid is None else valid[start : start + size]
+            outputs.append(self.forward_block(x[start : start + size], part_valid, block))
+            start += size
+        return torch.cat(outputs, dim=0)
+
+    def forward_block(self, x: Tensor, valid: Tensor | None, block: Block) -> Tensor:
+        raise NotImplementedError
 
     def _param(self, name: str, shape: tuple[int, ...], init: tuple[str, float]) -> None:
         self.register_parameter(name, nn.Parameter(torch.empty(shape)))
@@ -142,10 +218,16 @@ class EnsembleLinear(EnsembleModule):
         else:
             self.register_parameter("bias", None)
 
-    def forward(self, x: Tensor) -> Tensor:
-        if self.bias is None:
-            return torch.bmm(x, self.weight)  # [N, B, out]
-        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)  # [N, B, out]
+    def forward(self, x: Tensor, block: Block | None = None) -> Tensor:
+        block = block or Block.whole(self)
+        weight = block.get(self, "weight")
+        bias = None if self.bias is None else block.get(self, "bias")
+        if block.n == 1:  # one model: a dense matrix product, as nn.Linear
+            out = x[0] @ weight[0] if bias is None else torch.addmm(bias[0], x[0], weight[0])
+            return out.unsqueeze(0)  # [1, B, out]
+        if bias is None:
+            return torch.bmm(x, weight)  # [n, B, out]
+        return torch.baddbmm(bias.unsqueeze(1), x, weight)  # [n, B, out]
 
 
 class EnsembleConv2d(EnsembleModule):
@@ -159,8 +241,10 @@ class EnsembleConv2d(EnsembleModule):
         bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
         self._param("weight", (n_models * out_channels, in_channels, kernel_size, kernel_size), ("uniform", bound))
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, stride=self.stride, padding=self.padding, groups=self.n_models)
+    def forward(self, x: Tensor, block: Block | None = None) -> Tensor:
+        block = block or Block.whole(self)
+        # groups=1 for one model: the plain dense convolution
+        return F.conv2d(x, block.get(self, "weight"), stride=self.stride, padding=self.padding, groups=block.n)
 
 
 class EnsembleBatchNorm2d(EnsembleModule):
@@ -179,15 +263,17 @@ class EnsembleBatchNorm2d(EnsembleModule):
         self.register_buffer("running_mean", torch.zeros(n_models * channels))
         self.register_buffer("running_var", torch.ones(n_models * channels))
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
-        if not self.training or valid is None:
-            return F.batch_norm(
-                x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
-            )
+    def forward(self, x: Tensor, valid: Tensor | None = None, block: Block | None = None) -> Tensor:
+        block = block or Block.whole(self)
+        n_models = block.n
+        weight, bias = block.get(self, "weight"), block.get(self, "bias")
+        running_mean, running_var = block.get(self, "running_mean"), block.get(self, "running_var")
+        if not self.training or valid is None:  # the running statistics are views: updated in place
+            return F.batch_norm(x, running_mean, running_var, weight, bias, self.training, self.momentum, self.eps)
         batch, _, height, width = x.shape
         # statistics in float32 even under autocast (as F.batch_norm computes them)
-        xs = x.float().view(batch, self.n_models, self.channels, height, width)
-        mask = valid.t().reshape(batch, self.n_models, 1, 1, 1)  # [B, N, 1, 1, 1]
+        xs = x.float().view(batch, n_models, self.channels, height, width)
+        mask = valid.t().reshape(batch, n_models, 1, 1, 1)  # [B, N, 1, 1, 1]
         # the count in float32 too: in bfloat16 (autocast) 77,056 would round to 76,800, a 0.3 % bias in mean and var
         count = (valid.sum(1) * height * width).to(torch.float32)  # [N] values per channel of model k
         denom = count.clamp(min=1.0).view(1, -1, 1, 1, 1)
@@ -195,15 +281,15 @@ class EnsembleBatchNorm2d(EnsembleModule):
         centred = xs - mean
         var = torch.where(mask, centred * centred, 0.0).sum((0, 3, 4), keepdim=True) / denom  # biased
         out = centred * torch.rsqrt(var + self.eps)
-        out = out * self.weight.view(1, self.n_models, self.channels, 1, 1) + self.bias.view(
-            1, self.n_models, self.channels, 1, 1
+        out = out * weight.view(1, n_models, self.channels, 1, 1) + bias.view(
+            1, n_models, self.channels, 1, 1
         )
         with torch.no_grad():
             seen = (count > 0).view(-1, 1)  # [N, 1]
-            unbiased = var.view(self.n_models, self.channels) * (count / (count - 1).clamp(min=1.0)).view(-1, 1)
-            rows_mean = self.running_mean.view(self.n_models, self.channels)
-            rows_var = self.running_var.view(self.n_models, self.channels)
-            new_mean = (1 - self.momentum) * rows_mean + self.momentum * mean.view(self.n_models, self.channels)
+            unbiased = var.view(n_models, self.channels) * (count / (count - 1).clamp(min=1.0)).view(-1, 1)
+            rows_mean = running_mean.view(n_models, self.channels)
+            rows_var = running_var.view(n_models, self.channels)
+            new_mean = (1 - self.momentum) * rows_mean + self.momentum * mean.view(n_models, self.channels)
             new_var = (1 - self.momentum) * rows_var + self.momentum * unbiased
             rows_mean.copy_(torch.where(seen, new_mean, rows_mean))
             rows_var.copy_(torch.where(seen, new_var, rows_var))
@@ -218,20 +304,24 @@ class ConvBN(EnsembleModule):
         self.conv = EnsembleConv2d(n_models, cin, cout, kernel_size, stride, padding)
         self.bn = EnsembleBatchNorm2d(n_models, cout)
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
-        return F.relu(self.bn(self.conv(x), valid))
+    def forward(self, x: Tensor, valid: Tensor | None = None, block: Block | None = None) -> Tensor:
+        return F.relu(self.bn(self.conv(x, block), valid, block))
 
 
-def _to_channels(x: Tensor, image_shape: tuple[int, int, int]) -> Tensor:
-    """``[N, B, *shape] → [B, N·C, H, W]``, the grouped-convolution layout (flat inputs are reshaped)."""
+def _to_channels(x: Tensor, image_shape: tuple[int, int, int], channels_last: bool = False) -> Tensor:
+    """``[n, B, *shape] → [B, n·C, H, W]``, the grouped-convolution layout (flat inputs are reshaped).
+
+    For one model (n = 1) this is a view, no copy: the dense layout of a plain network.
+    """
     n_models, batch = x.shape[:2]
     channels, height, width = image_shape
     x = x.reshape(n_models, batch, channels, height, width)
-    return x.transpose(0, 1).reshape(batch, n_models * channels, height, width)
+    x = x.transpose(0, 1).reshape(batch, n_models * channels, height, width)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
 def _to_models(x: Tensor, n_models: int) -> Tensor:
-    """``[B, N·F] → [N, B, F]``."""
+    """``[B, n·F] → [n, B, F]``."""
     batch = x.shape[0]
     return x.reshape(batch, n_models, -1).transpose(0, 1)
 
@@ -254,9 +344,9 @@ class EnsembleMLP(EnsembleModule):
         self.hidden = EnsembleLinear(n_models, math.prod(input_shape), MLP_HIDDEN)
         self.out = EnsembleLinear(n_models, MLP_HIDDEN, num_classes)
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:  # valid unused: no batch statistics
-        flat = x.reshape(x.shape[0], x.shape[1], -1)  # [N, B, d]
-        return self.out(F.relu(self.hidden(flat)))  # [N, B, C]
+    def forward_block(self, x: Tensor, valid: Tensor | None, block: Block) -> Tensor:  # valid unused: no BN
+        flat = x.reshape(x.shape[0], x.shape[1], -1)  # [n, B, d]
+        return self.out(F.relu(self.hidden(flat, block)), block)  # [n, B, C]
 
 
 class EnsembleCNN(EnsembleModule):
@@ -270,10 +360,11 @@ class EnsembleCNN(EnsembleModule):
         self.block2 = ConvBN(n_models, 16, 32)
         self.out = EnsembleLinear(n_models, 32 * (height // 2) * (width // 2), num_classes)
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
-        h = F.max_pool2d(self.block1(_to_channels(x, self.image_shape), valid), 2)  # [B, N·16, H/2, W/2]
-        h = self.block2(h, valid)  # [B, N·32, H/2, W/2]
-        return self.out(_to_models(h, self.n_models))  # [N, B, C]
+    def forward_block(self, x: Tensor, valid: Tensor | None, block: Block) -> Tensor:
+        h = _to_channels(x, self.image_shape, block.channels_last)
+        h = F.max_pool2d(self.block1(h, valid, block), 2)  # [B, n·16, H/2, W/2]
+        h = self.block2(h, valid, block)  # [B, n·32, H/2, W/2]
+        return self.out(_to_models(h, block.n), block)  # [n, B, C] (reshape follows the logical (C, H, W) order)
 
 
 class Residual(EnsembleModule):
@@ -284,8 +375,8 @@ class Residual(EnsembleModule):
         self.block1 = ConvBN(n_models, channels, channels)
         self.block2 = ConvBN(n_models, channels, channels)
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
-        return x + self.block2(self.block1(x, valid), valid)
+    def forward(self, x: Tensor, valid: Tensor | None = None, block: Block | None = None) -> Tensor:
+        return x + self.block2(self.block1(x, valid, block), valid, block)
 
 
 class EnsembleResNet9(EnsembleModule):
@@ -302,13 +393,13 @@ class EnsembleResNet9(EnsembleModule):
         self.narrow = ConvBN(n_models, 256, 128, kernel_size=3, stride=1, padding=0)
         self.out = EnsembleLinear(n_models, 128, num_classes, bias=False)
 
-    def forward(self, x: Tensor, valid: Tensor | None = None) -> Tensor:
-        h = self.down(self.prep(_to_channels(x, self.image_shape), valid), valid)
-        h = self.res1(h, valid)
-        h = F.max_pool2d(self.widen(h, valid), 2)
-        h = self.narrow(self.res2(h, valid), valid)
-        pooled = torch.amax(h, dim=(2, 3))  # global max pool: [B, N·128]
-        return self.out(_to_models(pooled, self.n_models)) * RESNET9_OUTPUT_SCALE  # [N, B, C]
+    def forward_block(self, x: Tensor, valid: Tensor | None, block: Block) -> Tensor:
+        h = self.prep(_to_channels(x, self.image_shape, block.channels_last), valid, block)
+        h = self.res1(self.down(h, valid, block), valid, block)
+        h = F.max_pool2d(self.widen(h, valid, block), 2)
+        h = self.narrow(self.res2(h, valid, block), valid, block)
+        pooled = torch.amax(h, dim=(2, 3))  # global max pool: [B, n·128]
+        return self.out(_to_models(pooled, block.n), block) * RESNET9_OUTPUT_SCALE  # [n, B, C]
 
 
 _CLASSES: dict[str, type[EnsembleModule]] = {"mlp": EnsembleMLP, "cnn": EnsembleCNN, "resnet9": EnsembleResNet9}

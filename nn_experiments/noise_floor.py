@@ -19,12 +19,12 @@ from ascent_fails.nn_experiments.klom import klom
 from ascent_fails.nn_experiments.klom_groups import klom_percentile
 from ascent_fails.validate import require_positive_int
 
-__all__ = ["floor_of", "finite_n_floor"]
+__all__ = ["floor_of", "floor_interval_of", "finite_n_floor"]
 
 
 def floor_of(results: Mapping[str, Any], forget_set: Mapping[str, Any]) -> Mapping[str, float]:
     """The measured noise floor of one forget set of an ``nn run`` results dict, group → KLoM p95: the set's own
-    where it was measured (``--floor-per-set``), else the run-wide one (``results["floor"]``, measured on the sets
+    where it was measured (every set by default, ``Sweep.floor_per_set``), else the run-wide one (``results["floor"]``, measured on the sets
     listed in ``results["floor_forget_sets"]``).
 
     >>> results = {"floor": {"forget": 0.7}, "forget_sets": [{"name": "a", "floor": None}]}
@@ -32,6 +32,26 @@ def floor_of(results: Mapping[str, Any], forget_set: Mapping[str, Any]) -> Mappi
     {'forget': 0.7}
     """
     return forget_set.get("floor") or results["floor"]
+
+
+def floor_interval_of(results: Mapping[str, Any], forget_set: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The bootstrap interval over models of the floor :func:`floor_of` returns, group → [low, high], or ``None``
+    for results written before intervals were recorded: the set's own where it was measured, else the interval of
+    the set the run-wide floor was measured on when that is a single set (with several, the median has none).
+
+    >>> results = {"floor_forget_sets": ["a"], "forget_sets": [
+    ...     {"name": "a", "floor": {"forget": 0.7}, "floor_ci": {"forget": [0.6, 0.9]}}, {"name": "b", "floor": None}]}
+    >>> floor_interval_of(results, results["forget_sets"][1])
+    {'forget': [0.6, 0.9]}
+    """
+    if forget_set.get("floor"):
+        return forget_set.get("floor_ci")
+    measured = results.get("floor_forget_sets") or []
+    if len(measured) == 1:
+        for fs in results["forget_sets"]:
+            if fs["name"] == measured[0]:
+                return fs.get("floor_ci")
+    return None
 
 
 def finite_n_floor(n_models: int, *, n_points: int = 10_000, q: float = 95.0, seed: int = 0, bins: int = 20,

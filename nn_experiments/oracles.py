@@ -31,6 +31,7 @@ part of the pass rule because train and validation margins can be close on an ea
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,8 @@ __all__ = [
     "oracle_seed",
     "oracle_ensemble",
     "check_oracle",
+    "ensemble_chunk_tasks",
+    "repair_tasks",
 ]
 
 
@@ -68,14 +71,26 @@ class EnsembleSettings:
     n_models: int = 100  # N per ensemble (the paper: 100)
     seed: int = 0  # base seed; every ensemble's seed is derived from it
     device: str = "cpu"  # "cpu" or "cuda"
-    chunk_size: int = 50  # models trained (and saved) per chunk: the unit of resumption
+    chunk_size: int | str = 50  # models trained (and saved) per chunk: the unit of resumption; "auto": memory.py
 
     def __post_init__(self) -> None:
         require_choice("arch", self.arch, ARCHITECTURES)
         require_positive_int("n_models", self.n_models, symbol="N")
         require_positive_int("seed", self.seed, minimum=0)
-        require_positive_int("chunk_size", self.chunk_size)
+        if self.chunk_size != "auto":
+            require_positive_int("chunk_size", self.chunk_size)
         resolve_device(self.device)
+
+
+def _chunk_size(settings: EnsembleSettings, dataset: Any) -> int:
+    """``settings.chunk_size``, or for ``"auto"`` the models that fit the device's training memory budget
+    (:func:`~ascent_fails.nn_experiments.memory.auto_training_chunk`)."""
+    if settings.chunk_size != "auto":
+        return int(settings.chunk_size)
+    from ascent_fails.nn_experiments.memory import auto_training_chunk
+
+    return auto_training_chunk(settings.arch, dataset.train_x, dataset.num_classes, settings.recipe.batch_size,
+                               settings.device, maximum=settings.n_models)
 
 
 @dataclass(frozen=True)
@@ -126,12 +141,89 @@ def pretrained_ensemble(
     store: EnsembleStore, dataset: Any, settings: EnsembleSettings, *, progress: bool = True
 ) -> EnsembleMargins:
     """N models trained on the whole training set (seed ``derive_seed(settings.seed, "pretrained")``)."""
+    seed, masks, label = _pretrained_request(dataset, settings)
     cached = store.ensemble(
         settings.arch, dataset.train_x, dataset.train_y, settings.recipe,
-        n_models=settings.n_models, seed=derive_seed(settings.seed, "pretrained"), num_classes=dataset.num_classes,
-        device=settings.device, chunk_size=settings.chunk_size, label=f"pretrained on all of {dataset.name}", progress=progress,
+        n_models=settings.n_models, seed=seed, num_classes=dataset.num_classes,
+        device=settings.device, chunk_size=_chunk_size(settings, dataset), label=label, progress=progress,
     )  # fmt: skip
     return EnsembleMargins(cached, _margins(store, cached, dataset))
+
+
+def _pretrained_request(dataset: Any, settings: EnsembleSettings) -> tuple[int, None, str]:
+    """(seed, masks, label) of the pretrained ensemble."""
+    return derive_seed(settings.seed, "pretrained"), None, f"pretrained on all of {dataset.name}"
+
+
+def _oracle_request(dataset: Any, forget_set: Any, settings: EnsembleSettings, replicate: int) -> tuple[int, np.ndarray, str]:
+    """(seed, masks [N, n_train], label) of oracle ensemble ``replicate`` without ``forget_set``."""
+    name, indices = forget_indices(forget_set, len(dataset.train_y))
+    replicate = require_positive_int("replicate", replicate, minimum=0)
+    keep = np.ones(len(dataset.train_y), dtype=bool)
+    keep[indices] = False
+    masks = np.ascontiguousarray(np.broadcast_to(keep, (settings.n_models, keep.size)))  # every oracle trains on R
+    label = f"oracles for {dataset.name} without forget set {name}"
+    label += f", independent replicate {replicate}" if replicate else ""
+    return oracle_seed(settings.seed, indices, replicate), masks, label
+
+
+def ensemble_chunk_tasks(store: EnsembleStore, dataset: Any, settings: EnsembleSettings,
+                         oracles: Sequence[tuple[Any, int]] = (), *, pretrained: bool = True) -> list[Any]:
+    """The chunks still to train of the pretrained ensemble and of the oracle ensembles ``(forget set,
+    replicate)``, as :class:`~ascent_fails.nn_experiments.executor.Task` objects (one per chunk; each trains
+    and stores its chunk under the chunk's lock, exactly the models ``pretrained_ensemble`` /
+    ``oracle_ensemble`` would train)."""
+    from ascent_fails.nn_experiments.executor import Task
+
+    requests = [_pretrained_request(dataset, settings)] if pretrained else []
+    requests += [_oracle_request(dataset, fs, settings, replicate) for fs, replicate in oracles]
+    x, y = dataset.train_x, dataset.train_y
+    gpu = str(settings.device).startswith("cuda")
+    tasks = []
+    for seed, masks, label in requests:
+        spec = store.spec(settings.arch, x, y, settings.recipe, n_models=settings.n_models, seed=seed,
+                          num_classes=dataset.num_classes, masks=masks)
+        for first, count in store.missing_chunks(spec, _chunk_size(settings, dataset)):
+            tasks.append(Task(_train_chunk, (store.root, spec, x, y, first, count, masks, settings.device, label),
+                              gpu=gpu, label=f"models {first}-{first + count - 1}: {label}"))
+    return tasks
+
+
+def repair_tasks(store: EnsembleStore, dataset: Any, settings: EnsembleSettings,
+                 oracles: Sequence[tuple[Any, int]] = ()) -> list[Any]:
+    """Audit the stored pretrained ensemble and oracle ensembles ``(forget set, replicate)``
+    (:meth:`EnsembleStore.audit`: failing files are quarantined, one warning line each) and return one
+    :class:`~ascent_fails.nn_experiments.executor.Task` per ensemble that lost a file: it rebuilds the
+    ensemble's missing chunks and margins, exactly as ``pretrained_ensemble`` / ``oracle_ensemble`` would."""
+    from ascent_fails.nn_experiments.executor import Task
+
+    wanted: list[tuple[Any, int] | None] = [None, *oracles]
+    tasks = []
+    for item in wanted:
+        seed, masks, label = (_pretrained_request(dataset, settings) if item is None
+                              else _oracle_request(dataset, item[0], settings, item[1]))
+        spec = store.spec(settings.arch, dataset.train_x, dataset.train_y, settings.recipe, n_models=settings.n_models,
+                          seed=seed, num_classes=dataset.num_classes, masks=masks)
+        if store.audit(spec):
+            tasks.append(Task(_rebuild, (store.root, dataset, settings, item), gpu=str(settings.device).startswith("cuda"),
+                              label=f"rebuild: {label}"))
+    return tasks
+
+
+def _rebuild(root: Any, dataset: Any, settings: EnsembleSettings, item: tuple[Any, int] | None) -> None:
+    """Load (training what is missing) one ensemble and its margins: the repair of :func:`repair_tasks`."""
+    store = EnsembleStore(root)
+    if item is None:
+        pretrained_ensemble(store, dataset, settings, progress=False)
+    else:
+        oracle_ensemble(store, dataset, item[0], settings, replicate=item[1], progress=False)
+
+
+def _train_chunk(root: Any, spec: Any, x: Any, y: Any, first: int, count: int, masks: Any, device: str,
+                 label: str) -> int:
+    """Train and store one chunk (in whatever process runs the task); returns the models it holds."""
+    EnsembleStore(root).train_chunk(spec, x, y, first, count, masks=masks, device=device, label=label)
+    return count
 
 
 def oracle_seed(seed: int, indices: np.ndarray, replicate: int) -> int:
@@ -152,18 +244,11 @@ def oracle_ensemble(
 
     Seeds: ``oracle_seed(settings.seed, F, replicate)``, fresh for every set and replicate.
     """
-    name, indices = forget_indices(forget_set, len(dataset.train_y))
-    replicate = require_positive_int("replicate", replicate, minimum=0)
-    keep = np.ones(len(dataset.train_y), dtype=bool)
-    keep[indices] = False
-    masks = np.broadcast_to(keep, (settings.n_models, keep.size))  # every oracle trains on R
-    seed = oracle_seed(settings.seed, indices, replicate)
-    label = f"oracles for {dataset.name} without forget set {name}"
-    label += f", independent replicate {replicate}" if replicate else ""
+    seed, masks, label = _oracle_request(dataset, forget_set, settings, replicate)
     cached = store.ensemble(
         settings.arch, dataset.train_x, dataset.train_y, settings.recipe,
-        n_models=settings.n_models, seed=seed, num_classes=dataset.num_classes, masks=np.ascontiguousarray(masks),
-        device=settings.device, chunk_size=settings.chunk_size,
+        n_models=settings.n_models, seed=seed, num_classes=dataset.num_classes, masks=masks,
+        device=settings.device, chunk_size=_chunk_size(settings, dataset),
         label=label, progress=progress,
     )  # fmt: skip
     return EnsembleMargins(cached, _margins(store, cached, dataset))

@@ -6,7 +6,10 @@
   scale). Two reference points per panel: the pretrained models (do nothing), and where *independent oracles*
   land, i.e. the noise floor (KLoM of a second oracle ensemble against the oracles, with dashed lines through
   it). A method at the oracle marker is as close to retraining as retraining again is; below the lines KLoM
-  cannot tell a method from retraining at this N.
+  cannot tell a method from retraining at this N. Where results.json has them, the pretrained and oracle points
+  carry their bootstrap intervals over models as error bars, and a configuration flagged as a KLoM blind spot
+  (``flags`` of its row: margins collapsed or spread, nn_experiments/evaluation.py) is ringed in red: its KLoM
+  cannot be read as closeness to the oracles.
 * :func:`illusion_plot`: Fig. 2, GA on the smallest random forget set: the 95th-percentile KLoM of each group after
   every epoch, one curve per learning rate. Forgetting needs the right lr *and* the right stopping time.
 
@@ -25,11 +28,11 @@ from typing import Any
 
 from ascent_fails.atomic_io import atomic_savefig, atomic_write_text
 from ascent_fails.nn_experiments.names import GROUPS
-from ascent_fails.nn_experiments.noise_floor import floor_of
+from ascent_fails.nn_experiments.noise_floor import floor_interval_of, floor_of
 from ascent_fails.nn_experiments.table1 import table1_from_results, table1_markdown
 from ascent_fails.validate import require_choice
 
-__all__ = ["scatter_plot", "illusion_plot", "scatter_figure", "illusion_figure", "write_figures"]
+__all__ = ["scatter_plot", "illusion_plot", "scatter_figure", "illusion_figure", "write_figures", "is_flagged"]
 
 # method → (marker, name in the legend); the ascent-based methods the paper studies first, then the baselines
 _METHODS = {
@@ -74,6 +77,23 @@ def _caption(results: Mapping[str, Any]) -> str:
     return f"{results['dataset']}{arch}, N = {results['n_models']}, KLoM {k['direction']} ({k['bins']} bins)"
 
 
+_FLAGGED = dict(marker="o", s=70, facecolors="none", edgecolors="red", linewidths=1.0, zorder=5)
+_FLAGGED_LABEL = "KLoM blind spot flagged (collapsed or spread margins)"
+
+
+def is_flagged(row: Mapping[str, Any]) -> bool:
+    """Whether a results.json row carries a blind-spot flag (rows written before flags existed carry none)."""
+    flags = row.get("flags") or {}
+    return bool(flags.get("collapsed") or flags.get("spread"))
+
+
+def _error(value: float, ci: Any) -> list[list[float]] | None:
+    """matplotlib's asymmetric error of ``value`` for the interval ``ci`` = [low, high] (widened to hold value)."""
+    if ci is None:
+        return None
+    return [[max(value - float(ci[0]), 0.0)], [max(float(ci[1]) - value, 0.0)]]
+
+
 def scatter_plot(results: Mapping[str, Any], *, y_group: str = "validation") -> Any:
     """Forget-set KLoM (x) against ``y_group`` KLoM (y), 95th percentiles, one panel per forget set: a Figure."""
     require_choice("y_group", y_group, ("validation", "retain"))
@@ -104,12 +124,20 @@ def scatter_plot(results: Mapping[str, Any], *, y_group: str = "validation") -> 
                         c=[max(r["cost"], _COST_FLOOR) for r in pts], cmap="viridis", norm=norm, marker=marker,
                         s=20, alpha=0.85, edgecolors="none", zorder=3,
                     )  # fmt: skip
+            ringed = [r for r in rows if is_flagged(r)]
+            if ringed:
+                ax.scatter([r["klom_p95"]["forget"] for r in ringed], [r["klom_p95"][y_group] for r in ringed], **_FLAGGED)
             for r in results["runs"]:
                 if r["forget_set"] == fs["name"] and r["method"] == "do_nothing":
-                    ax.scatter(r["klom_p95"]["forget"], r["klom_p95"][y_group], **_PRETRAINED)
-            floor = floor_of(results, fs)
+                    x, y, ci = r["klom_p95"]["forget"], r["klom_p95"][y_group], r.get("klom_ci") or {}
+                    ax.errorbar(x, y, xerr=_error(x, ci.get("forget")), yerr=_error(y, ci.get(y_group)),
+                                fmt="none", ecolor="tab:red", elinewidth=0.8, zorder=5)
+                    ax.scatter(x, y, **_PRETRAINED)
+            floor, floor_ci = floor_of(results, fs), floor_interval_of(results, fs) or {}
             ax.axvline(floor["forget"], **_FLOOR_LINE)
             ax.axhline(floor[y_group], **_FLOOR_LINE)
+            ax.errorbar(floor["forget"], floor[y_group], xerr=_error(floor["forget"], floor_ci.get("forget")),
+                        yerr=_error(floor[y_group], floor_ci.get(y_group)), fmt="none", ecolor="0.3", elinewidth=0.8, zorder=2)
             ax.scatter(floor["forget"], floor[y_group], **_ORACLE)
             ax.set_title(f"{fs['name']}\n{fs['kind']}, |F| = {fs['size']}", fontsize=8, linespacing=1.1)
             ax.grid(True, lw=0.4, alpha=0.4)
@@ -136,6 +164,9 @@ def scatter_plot(results: Mapping[str, Any], *, y_group: str = "validation") -> 
             Line2D([], [], marker="X", markersize=9, markerfacecolor="gold", markeredgecolor="black",
                    linestyle="none", label="independent oracles = noise floor (dashed)"),
         ]  # fmt: skip
+        if any(is_flagged(r) for r in runs):
+            handles.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="none", markeredgecolor="red",
+                                  linestyle="none", label=_FLAGGED_LABEL))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4 if ncols > 1 else 2),
                    frameon=False)
         if mappable is not None:
@@ -174,9 +205,17 @@ def illusion_plot(results: Mapping[str, Any]) -> Any:
                 values = [sum(r["klom_p95"][g] for g in GROUPS) / len(GROUPS) if group == "mean"
                           else r["klom_p95"][group] for r in rows]
                 ax.plot(epochs, values, marker="o", ms=3, lw=1.2, color=colour)
+                ringed = [(e, v) for e, v, r in zip(epochs, values, rows) if is_flagged(r)]
+                if ringed:
+                    ax.scatter(*zip(*ringed), **{**_FLAGGED, "s": 40})
         for ax, (group, ylabel) in zip(axes, panels):
             level = sum(floor[g] for g in GROUPS) / len(GROUPS) if group == "mean" else floor[group]
             ax.axhline(level, **_FLOOR_LINE)
+            floor_ci = floor_interval_of(results, fs)
+            if floor_ci is not None:  # the floor's bootstrap interval over models, as a band
+                ends = [sum(floor_ci[g][i] for g in GROUPS) / len(GROUPS) if group == "mean" else floor_ci[group][i]
+                        for i in (0, 1)]
+                ax.axhspan(min(ends[0], level), max(ends[1], level), color="0.5", alpha=0.15, lw=0)
             ax.set_title(group if group == "mean" else f"{group} set")
             ax.set_ylabel(ylabel)
             ax.set_ylim(bottom=0)
@@ -186,6 +225,9 @@ def illusion_plot(results: Mapping[str, Any]) -> Any:
         handles = [Line2D([], [], color=colours[i], marker="o", ms=3, lw=1.2, label=f"lr = {lr:g}")
                    for i, lr in enumerate(lrs)]
         handles.append(Line2D([], [], label="noise floor (independent oracles)", **{**_FLOOR_LINE, "zorder": None}))
+        if any(is_flagged(r) for r in ill["runs"]):
+            handles.append(Line2D([], [], marker="o", markersize=7, markerfacecolor="none", markeredgecolor="red",
+                                  linestyle="none", label=_FLAGGED_LABEL))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), frameon=False)
         fig.suptitle(f"'Illusion' of forgetting: GA on {fs['name']} (|F| = {fs['size']})\n{_caption(results)}")
     return fig
@@ -212,4 +254,11 @@ def write_figures(results: Mapping[str, Any], out_dir: str | Path) -> dict[str, 
     if results.get("illusion", {}).get("runs"):
         written["illusion"] = illusion_figure(results, out / "illusion.png")
     written["table1"] = atomic_write_text(out / "table1.md", table1_markdown(table1_from_results(results)))
+    if results.get("cross_influence"):  # the App. A conjecture (nn_experiments.cross_influence): verdict + figure
+        from ascent_fails.atomic_io import atomic_write_json
+        from ascent_fails.nn_experiments.cross_influence import assess_conjecture, conjecture_figure
+
+        assessment = assess_conjecture(results)
+        written["conjecture_json"] = atomic_write_json(out / "conjecture.json", assessment)
+        written["conjecture"] = conjecture_figure(assessment, out / "conjecture.png")
     return written

@@ -9,7 +9,7 @@ A :class:`TrainRecipe` is frozen and validated once; it enters the cache key of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,6 +53,16 @@ class TrainRecipe:
         if self.lr_schedule == "triangular":
             require_in_range("peak_epoch", self.peak_epoch, 0.0, float(self.epochs), closed=(False, False))
         require_in_range("label_smoothing", self.label_smoothing, 0.0, 1.0, closed=(True, False))
+
+    def with_epochs(self, epochs: int) -> TrainRecipe:
+        """This recipe run for ``epochs`` epochs; a triangular schedule keeps its shape (the peak at the same
+        fraction of training), so ``RESNET9_RECIPE.with_epochs(1)`` peaks at 5/24 of its one epoch.
+
+        >>> RESNET9_RECIPE.with_epochs(12).peak_epoch
+        2.5
+        """
+        epochs = require_positive_int("epochs", epochs)
+        return replace(self, epochs=epochs, peak_epoch=self.peak_epoch * epochs / self.epochs)
 
     def lr_factor(self, progress: float) -> float:
         """Multiplier of ``lr`` at ``progress`` epochs (fractional), e.g. the triangle 0 → 1 → 0.

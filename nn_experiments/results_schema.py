@@ -8,11 +8,17 @@
      "runs": [{"method", "forget_set", "hparams", "epoch", "klom_p95": {"forget", "retain", "validation"},
                "accuracy": {"forget", "retain", "validation"}, "cost", "gradient_evaluations", "seconds"}],
      "illusion": {"forget_set", "runs": [same rows, GA after every epoch]},
+     optional per row (written since intervals and flags exist; older files load without them):
+       "klom_ci": {group: [low, high]}, the bootstrap interval over models of klom_p95 (low ≤ high);
+       "flags": {"collapsed", "spread": bool, "collapsed_share", "range_ratio": {group: number}} (blind spots);
+       "cost_total", "forward_evaluations", "checkpoint_gradient_evaluations" (nn_experiments/cost.py);
+     optional per forget set: "floor_ci": {group: [low, high]} (the interval of its own floor),
      ... extra keys: "sweep", "recipe", "arch", "seeds", "provenance", "timings", "oracle_check"}
 
 ``floor`` is the noise floor: KLoM of an independent oracle ensemble against the oracle ensemble (docs/experiments.md#noise-floor),
-measured on the first forget set (``floor_forget_sets``), or on every set with ``Sweep.floor_per_set`` (then
-the top-level value is the median over sets, and each set carries its own ``floor``; otherwise ``null``).
+measured on every forget set (``Sweep.floor_per_set``, the default: the top-level value is the median over sets,
+and each set carries its own ``floor`` and ``floor_ci``), or on the first set only (``floor_forget_sets``; the
+others' ``floor`` is then ``null``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,28 @@ def _require_keys(where: str, value: Any, keys: Sequence[str]) -> None:
         raise ValueError(f"{where} lacks key(s) {missing}")
 
 
+def _check_interval_map(where: str, value: Any) -> None:
+    """{group: [low, high]} with finite low ≤ high for every group of GROUPS."""
+    _require_keys(where, value, GROUPS)
+    for g in GROUPS:
+        pair = value[g]
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(isinstance(v, (int, float)) and np.isfinite(v) for v in pair) or pair[0] > pair[1]):
+            raise ValueError(f"{where}.{g} must be [low, high] with finite low ≤ high, got {pair!r}")
+
+
+def _check_optional_row_keys(where: str, row: Mapping[str, Any]) -> None:
+    if "klom_ci" in row:
+        _check_interval_map(f"{where}.klom_ci", row["klom_ci"])
+    if "flags" in row:
+        _require_keys(f"{where}.flags", row["flags"], ("collapsed", "spread"))
+        if not all(isinstance(row["flags"][k], bool) for k in ("collapsed", "spread")):
+            raise ValueError(f"{where}.flags.collapsed and .spread must be true or false, got {row['flags']}")
+    for key in ("cost_total", "forward_evaluations", "checkpoint_gradient_evaluations"):
+        if key in row and not (isinstance(row[key], (int, float)) and np.isfinite(row[key]) and row[key] >= 0):
+            raise ValueError(f"{where}.{key}={row[key]!r} must be a finite number >= 0")
+
+
 def validate_results(results: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` naming the first place where ``results`` departs from the results.json schema."""
     from ascent_fails.nn_experiments.forget_sets import FORGET_SET_KINDS
@@ -50,6 +78,8 @@ def validate_results(results: Mapping[str, Any]) -> None:
         _require_keys(f"forget_sets[{i}]", fs, ("name", "size", "kind"))
         if fs["kind"] not in FORGET_SET_KINDS:
             raise ValueError(f"forget_sets[{i}].kind={fs['kind']!r} must be one of {FORGET_SET_KINDS}")
+        if fs.get("floor_ci") is not None:
+            _check_interval_map(f"forget_sets[{i}].floor_ci", fs["floor_ci"])
         names.add(fs["name"])
     for i, row in enumerate(results["runs"]):
         _require_keys(f"runs[{i}]", row, ("method", "forget_set", "hparams", "epoch", "klom_p95", "accuracy", "cost"))
@@ -60,6 +90,9 @@ def validate_results(results: Mapping[str, Any]) -> None:
         values = [row["cost"], *row["klom_p95"].values(), *row["accuracy"].values()]
         if not all(isinstance(v, (int, float)) and np.isfinite(v) and v >= 0 for v in values):
             raise ValueError(f"runs[{i}] has a cost, KLoM or accuracy that is not a finite number >= 0: {row}")
+        _check_optional_row_keys(f"runs[{i}]", row)
+    for i, row in enumerate((results.get("illusion") or {}).get("runs", [])):
+        _check_optional_row_keys(f"illusion.runs[{i}]", row)
 
 
 def load_results(path: str | Path) -> dict[str, Any]:

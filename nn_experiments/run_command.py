@@ -49,11 +49,15 @@ class RunRequest:
     device: str = "cpu"  # "cpu" or "cuda"
     arch: str | None = None  # None: the MLP on CPU for digits/synthetic, ResNet-9 on CUDA or for CIFAR-10
     datamodel_models: int | None = None  # M subset models of the datamodel matrix (inputs.DataSettings: 4,000)
+    epochs: int | None = None  # training epochs of every ensemble (None: the recipe's, 24 for ResNet-9)
     floor_per_set: bool = False  # measure the noise floor on every forget set, not only the first
     klom_direction: str | None = None  # overrides the sweep's (names.KLOM_DIRECTIONS)
     cache_dir: str | Path | None = None  # trained-ensemble cache; None: OUT/cache
     threads: int | None = None  # torch CPU threads; None: torch's own choice on this machine (threads.py)
     progress: bool = True  # stage headers and bars (a bar on a terminal, one line per stage in a log)
+    executor: str = "local"  # executor.EXECUTORS: "local" (this process) or "ray"
+    ray_address: str | None = None  # with executor="ray": the cluster to join (None: start Ray on this machine)
+    force: bool = False  # replace the results of another configuration in --out (its units are kept)
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +109,10 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
         raise UsageError("--data-dir", f"only CIFAR-10 is read from a directory, and the data set is {sweep.dataset!r}; "
                                        "add --dataset cifar10 or leave out --data-dir")
     optional = {"datamodel_models": request.datamodel_models} if request.datamodel_models is not None else {}
+    if request.epochs is not None:
+        if isinstance(request.epochs, bool) or not isinstance(request.epochs, int) or request.epochs < 1:
+            raise UsageError("--epochs", f"{request.epochs!r} must be an integer >= 1 (training epochs)")
+        optional["epochs"] = request.epochs
     settings = DataSettings(dataset=sweep.dataset, data_dir=None if request.data_dir is None else str(request.data_dir),
                             device=request.device, arch=request.arch, n_models=sweep.n_models, seed=sweep.seed,
                             forget_set_files=tuple(str(f) for f in request.forget_set_files), **optional)
@@ -113,6 +121,7 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
     dataset = preflight.data(settings)
     extra_sets = preflight.forget_set_files(request.forget_set_files, dataset.n_train, data_name=f"{dataset.name}")
     preflight.forget_set_names(sweep.forget_sets, sweep.dataset, dataset.n_train, extra_sets)
+    check_executor(request)
     preflight.output_location("--out", out)
     if request.cache_dir is not None:
         preflight.output_location("--cache-dir", request.cache_dir)
@@ -122,9 +131,27 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
                    dataset=dataset, arch=arch, extra_sets=extra_sets)
 
 
+def check_executor(request: RunRequest) -> None:
+    """``--executor`` / ``--ray-address``: a known executor, Ray importable when asked for (UsageError, exit 2)."""
+    from ascent_fails.cli_errors import UsageError
+    from ascent_fails.nn_experiments.executor import EXECUTORS
+
+    if request.executor not in EXECUTORS:
+        raise UsageError("--executor", f"{request.executor!r} must be one of {', '.join(EXECUTORS)}")
+    if request.ray_address is not None and request.executor != "ray":
+        raise UsageError("--ray-address", "joins a Ray cluster, so it needs --executor ray")
+    if request.executor == "ray":
+        try:
+            import ray  # noqa: F401 - only whether it imports
+        except ImportError:
+            raise UsageError("--executor", "ray needs Ray, which is not installed here: pip install 'ascent-fails[ray]' "
+                                           "(or 'ray>=2.9'), or use --executor local (the default)") from None
+
+
 def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
     """Train (or load) the ensembles of ``plan``, run (or resume) its sweep, write results.json, figures, table."""
     from ascent_fails.atomic_io import atomic_write_json
+    from ascent_fails.nn_experiments.executor import make_executor
     from ascent_fails.nn_experiments.plots import write_figures
     from ascent_fails.nn_experiments.inputs import prepare_inputs
     from ascent_fails.nn_experiments.results_schema import RESULTS_FILE
@@ -138,9 +165,10 @@ def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
     if busy and progress:
         print(busy, file=sys.stderr, flush=True)
     started = time.perf_counter()
-    inputs = prepare_inputs(plan.settings, plan.cache_dir, progress=progress, dataset=plan.dataset)
+    executor = make_executor(plan.request.executor, plan.request.ray_address)
+    inputs = prepare_inputs(plan.settings, plan.cache_dir, progress=progress, dataset=plan.dataset, executor=executor)
     prepared = time.perf_counter()
-    results = run_sweep(plan.sweep, inputs, plan.out, progress=progress)
+    results = run_sweep(plan.sweep, inputs, plan.out, progress=progress, executor=executor, force=plan.request.force)
     results["protocol"] = plan.protocol
     # data, datamodels and forget sets (this session; 0-ish when cached), then everything after them
     results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
@@ -202,6 +230,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", choices=ARCHITECTURES, default=None, help="override the architecture")
     parser.add_argument("--datamodel-models", type=int, default=None, metavar="M",
                         help="M subset models for the datamodel matrix (default 4000)")
+    parser.add_argument("--epochs", type=int, default=None, metavar="E",
+                        help="training epochs of the pretrained and oracle models (default: the recipe's, 24 for "
+                             "ResNet-9, 30 for the digits); a triangular schedule keeps its shape. Changes the models")
     parser.add_argument("--floor-per-set", action="store_true", help="measure the noise floor on every forget set")
     parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS, default=None, help="KL direction (default: the sweep's)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
@@ -212,6 +243,14 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                              "running one other job, the smallest run took 102 s with 2 threads, 7.5 s with 1")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress output (by default: a bar per stage on a terminal, a line per stage in a log)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where the ensemble chunks and unlearning runs execute: local (this process, the default) "
+                             "or ray (parallel Ray tasks, one CPU each, or one GPU each with --device cuda; needs "
+                             "pip install 'ascent-fails[ray]'). Results are identical; either resumes the other")
+    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --executor ray: join this Ray cluster (e.g. auto, or ray://HEAD:10001) instead of "
+                             "starting Ray on this machine; --out and --cache-dir must be on a filesystem every node "
+                             "sees at the same path (docs/scaling.md)")
 
 
 def request_from_args(args: argparse.Namespace) -> RunRequest:
@@ -228,11 +267,15 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         device=args.device,
         arch=args.arch,
         datamodel_models=args.datamodel_models,
+        epochs=getattr(args, "epochs", None),
         floor_per_set=args.floor_per_set,
         klom_direction=args.klom_direction,
         cache_dir=args.cache_dir,
         threads=args.threads,
         progress=not args.no_progress,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        force=bool(getattr(args, "force", False)),
     )
 
 
@@ -249,6 +292,9 @@ EPILOG = (
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("--out", type=Path, required=True, help="output directory (created; a rerun resumes in it)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the results of another configuration in --out (refused otherwise; the finished "
+                             "units of both are kept)")
     add_sweep_arguments(parser)
 
 

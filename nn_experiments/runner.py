@@ -17,6 +17,15 @@ ensemble, the unlearning runs, then the noise floor and the oracle checks.
 
 The results are written as ``results.json`` (schema and loader check in
 :mod:`~ascent_fails.nn_experiments.results_schema`).
+
+Faults and concurrency (docs/scaling.md). Unit and floor files are written with a manifest record (size,
+SHA-256) and verified before reuse (:mod:`ascent_fails.integrity`): a truncated, garbage, empty or edited
+file is moved aside with one warning line and recomputed. Each unit is computed under its own lock and the
+run claims ``out_dir`` for its configuration (:mod:`ascent_fails.locks`): a second run of the same
+configuration shares the work (it waits for units being computed and loads them), a run of another
+configuration is refused (exit 2) unless ``force``. Orphaned temporary files of killed writes are removed at
+the start. With an ``executor`` (:mod:`~ascent_fails.nn_experiments.executor`) the ensemble chunks and
+units run as independent tasks, e.g. on Ray; the artefacts and ``results.json`` are the same.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ from typing import Any
 import numpy as np
 
 from ascent_fails.config_hash import array_fingerprint, config_hash
-from ascent_fails.nn_experiments.evaluation import EvaluationPoints, evaluate, score_margins
+from ascent_fails.integrity import load_verified, write_json_artefact
+from ascent_fails.locks import claim_output, compute_once
+from ascent_fails.nn_experiments.evaluation import EvaluationPoints, evaluate, score_snapshot
 from ascent_fails.nn_experiments.inputs import ExperimentInputs
 from ascent_fails.nn_experiments.names import GROUPS
 from ascent_fails.nn_experiments.results_schema import RESULTS_FILE, validate_results
@@ -52,6 +63,7 @@ def _fingerprint(sweep: Sweep, inputs: ExperimentInputs) -> str:
         "klom": [sweep.klom_direction, sweep.klom_bins, sweep.klom_eps],
         "seed": sweep.seed,
         "ensemble_seed": inputs.extra.get("ensemble_seed"),
+        "scores": "klom_p95+centred klom_ci+flags+cost_total",  # rows scored before intervals/flags are not reused
     }
     return config_hash(what)[:16]
 
@@ -72,6 +84,20 @@ class _ForgetSetState:
     floor: dict[str, float] | None = None
 
 
+def _unit_payload(path: Path) -> dict[str, Any]:
+    """A unit file's content, checked for its shape (``config``, ``seed``, ``rows``: a list of row objects)."""
+    payload = json.loads(path.read_text())
+    if not (isinstance(payload, dict) and {"config", "seed", "rows"} <= set(payload) and isinstance(payload["rows"], list)
+            and payload["rows"] and all(isinstance(row, dict) for row in payload["rows"])):
+        raise ValueError("not a unit: an object with config, seed and a non-empty list of rows")
+    return payload
+
+
+def config_key(sweep: Sweep, inputs: ExperimentInputs) -> str:
+    """What ``results.json`` in an output directory is of: the unit fingerprint and the whole sweep, hashed."""
+    return config_hash({"fingerprint": _fingerprint(sweep, inputs), "sweep": sweep.to_dict()})
+
+
 def run_sweep(
     sweep: Sweep,
     inputs: ExperimentInputs,
@@ -79,17 +105,37 @@ def run_sweep(
     *,
     progress: bool = True,
     stop_after: int | None = None,
+    executor: Any = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) ``sweep`` on ``inputs``, write every unit and ``results.json`` into ``out_dir``.
 
     ``stop_after`` stops after that many *newly computed* units (a controlled interruption, used by the
     resume test) and returns ``{}`` without writing results.json. Returns the results dict otherwise.
+    ``executor`` (default: in this process) runs the ensemble chunks and units; ``force`` lets this run replace
+    the results of another configuration in ``out_dir`` (never while a run of it is live).
     """
-    from ascent_fails.nn_experiments.methods import cost_relative_to_retraining, unlearn
+    key = config_key(sweep, inputs)
+    what = (f"{inputs.dataset.name}, {inputs.arch}, N={sweep.n_models}, seed {sweep.seed}, "
+            f"{sweep.n_configurations()} configurations, config {key[:12]}")
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with claim_output(out_dir, key, what, force=force):
+        return _run_sweep(sweep, inputs, out_dir, progress=progress, stop_after=stop_after, executor=executor)
+
+
+def _run_sweep(sweep: Sweep, inputs: ExperimentInputs, out_dir: str | Path, *, progress: bool,
+               stop_after: int | None, executor: Any) -> dict[str, Any]:
+    """:func:`run_sweep` once ``out_dir`` is claimed."""
+    from ascent_fails.atomic_io import remove_orphans
+    from ascent_fails.nn_experiments.executor import LocalExecutor, Task
+    from ascent_fails.nn_experiments.cost import row_costs
+    from ascent_fails.nn_experiments.methods import unlearn
     from ascent_fails.atomic_io import atomic_write_json
 
     out = Path(out_dir)
     started = time.perf_counter()
+    remove_orphans(out, older_than=time.time(), recursive=True)  # temp files of writes killed in earlier runs
+    executor = LocalExecutor() if executor is None else executor
     sets = {fs.name: fs for fs in inputs.forget_sets}
     if sweep.forget_sets:
         unknown = [n for n in sweep.forget_sets if n not in sets]
@@ -138,25 +184,58 @@ def run_sweep(
             state.oracle_margins = np.asarray(inputs.oracle_margins(state.forget_set.name), dtype=np.float64)
         return state
 
+    floor_cis: dict[str, Any] = {}  # forget set -> bootstrap interval of its floor, {group: [low, high]}
+
+    def load_floor(path: Path) -> dict[str, Any] | None:
+        def check(p: Path) -> dict[str, Any]:
+            saved = json.loads(p.read_text())
+            if not (isinstance(saved, dict) and set(GROUPS) <= set(saved.get("floor", {})) and "floor_ci" in saved):
+                raise ValueError("not a noise floor: an object with floor (per group) and floor_ci")
+            return saved
+        return load_verified(path, check)
+
     def floor_of(state: _ForgetSetState) -> dict[str, float]:
         path = set_dir(state.forget_set) / "floor.json"
-        if state.floor is None and path.exists():
-            state.floor = json.loads(path.read_text())["floor"]
-        if state.floor is None:
+
+        def make() -> dict[str, Any]:
             oracle_state(state)
             margins = np.asarray(inputs.independent_margins(state.forget_set.name), dtype=np.float64)
-            state.floor, _ = score_margins(state.oracle_margins, margins, margins > 0, state.groups, **kl)
-            atomic_write_json(path, {"floor": state.floor})
+            scores = score_snapshot(state.oracle_margins, margins, margins > 0, state.groups, **kl)
+            write_json_artefact(path, {"floor": scores["klom_p95"], "floor_ci": scores["klom_ci"]})
+            return load_floor(path)  # as stored (JSON), so a fresh and a resumed run report the same values
+
+        if state.floor is None:
+            saved = compute_once(path, load_floor, make)
+            state.floor, floor_cis[state.forget_set.name] = saved["floor"], saved["floor_ci"]
         return state.floor
 
-    todo = [u for u in units if not unit_path(*u).exists()]
+    stored: dict[Path, dict[str, Any]] = {}  # verified unit files (a failing one is quarantined: recomputed)
+    for u in units:
+        payload = load_verified(unit_path(*u), _unit_payload)
+        if payload is not None:
+            stored[unit_path(*u)] = payload
+    todo = [u for u in units if unit_path(*u) not in stored]
     if stop_after is not None:
         todo = todo[:stop_after]
     n_models, arch = sweep.n_models, inputs.arch
 
     # oracles first, as a stage of their own: N models retrained without F, for every set that has work left
     waiting = [name for name in states if any(fs.name == name for fs, _, _ in todo)]
-    if waiting:
+    floor_sets = list(states) if sweep.floor_per_set else [chosen[0].name]
+    remote = not isinstance(executor, LocalExecutor)
+    if inputs.repair_tasks is not None:
+        # the integrity audit of every stored ensemble this sweep uses, read now or not: damaged files are moved
+        # aside (one warning line each) and rebuilt, so none stays damaged because its consumer is cached
+        executor.map(inputs.repair_tasks(list(states), floor_sets), title="rebuild damaged ensembles",
+                     progress=progress)
+    if remote and inputs.ensemble_tasks is not None:
+        # chunks of the pretrained, oracle and independent-oracle ensembles as parallel tasks; the units below
+        # and the floor then load them from the store (each unit process loads what it needs itself)
+        floors_todo = [n for n in floor_sets if load_floor(set_dir(states[n].forget_set) / "floor.json") is None]
+        executor.map(inputs.ensemble_tasks(waiting, floors_todo), progress=progress,
+                     title=f"ensemble chunks: pretrained, oracles of {len(waiting)} and independent oracles of "
+                           f"{len(floors_todo)} forget set(s)")
+    if waiting and not remote:
         title = f"oracle ensembles: {n_models} {arch} models retrained without each of {len(waiting)} forget set(s)"
         with stage(title, total=len(waiting), unit="forget set", enabled=progress) as bar:
             for name in waiting:
@@ -170,31 +249,30 @@ def run_sweep(
     methods_run = sorted({run.method for _, run, _ in units})
     title = (f"unlearning: {len(units)} runs ({', '.join(methods_run)}) on {len(chosen)} forget set(s), "
              f"each scored with KLoM against the oracles")
-    computed = 0
-    with stage(title, total=len(units), unit="run", enabled=progress, initial=len(units) - len(todo)) as bar:
-        current = None
-        for fs, run, tag in todo:
-            if (fs.name, tag) != current:
-                current = (fs.name, tag)
-                count = sum(u[0].name == fs.name and u[2] == tag for u in todo)
-                what = "GA scored after every epoch (illusion)" if tag == "illusion" else "method runs"
-                bar.note(f"{fs.name} (|F| = {fs.size}, {fs.kind}): {count} {what}")
+
+    def compute_unit(fs: Any, run: MethodConfig, tag: str) -> bool:
+        """Compute and write one unit unless it is stored (verified) or another process computed it: True if
+        computed here. A closure, shipped whole to a Ray worker, which loads the ensembles from the store."""
+        path = unit_path(fs, run, tag)
+        made: list[bool] = []
+
+        def make() -> dict[str, Any]:
             state = oracle_state(states[fs.name])
             unit_start = time.perf_counter()
             rows: list[dict[str, Any]] = []
             retain_size = int(len(state.groups["retain"]))
 
-            def on_snapshot(epoch: int, ensemble: Any, evaluations: int) -> None:
+            def on_snapshot(epoch: int, ensemble: Any, evaluations: int, forward_evaluations: int = 0) -> None:
                 margins, correct = evaluate(ensemble, points)
-                klom_p95, accuracy = score_margins(state.oracle_margins, margins, correct, state.groups, **kl)
+                scores = score_snapshot(state.oracle_margins, margins, correct, state.groups, **kl)  # KLoM, CI, flags
                 rows.append({
                     "method": run.method,
                     "forget_set": fs.name,
                     "hparams": run.hparams(),
                     "epoch": epoch,
-                    "klom_p95": klom_p95,
-                    "accuracy": accuracy,
-                    "cost": cost_relative_to_retraining(evaluations, retain_size=retain_size, oracle_epochs=inputs.recipe.epochs),
+                    **scores,
+                    **row_costs(run.method, evaluations, forward_evaluations, rewind_epoch=run.rewind_epoch, n_train=inputs.dataset.n_train,
+                                retain_size=retain_size, oracle_epochs=inputs.recipe.epochs),
                     "gradient_evaluations": evaluations,
                     "seconds": time.perf_counter() - unit_start,
                 })
@@ -211,8 +289,29 @@ def run_sweep(
                 seed=seed,
                 on_snapshot=on_snapshot,
             )
-            atomic_write_json(unit_path(fs, run, tag), {"config": asdict(run), "seed": seed, "rows": rows})
-            computed += 1
+            write_json_artefact(path, {"config": asdict(run), "seed": seed, "rows": rows})
+            made.append(True)
+            return {}
+
+        compute_once(path, lambda p: load_verified(p, _unit_payload), make)
+        return bool(made)
+
+    computed = 0
+    if remote:
+        flags = executor.map([Task(compute_unit, u, gpu=str(inputs.device).startswith("cuda"),
+                                   label=f"{u[2]} {u[1].key()} on {u[0].name}") for u in todo],
+                             title=title, progress=progress)
+        computed = sum(flags)
+    with stage(title, total=len(units), unit="run", enabled=progress and not remote,
+               initial=len(units) - len(todo)) as bar:
+        current = None
+        for fs, run, tag in [] if remote else todo:
+            if (fs.name, tag) != current:
+                current = (fs.name, tag)
+                count = sum(u[0].name == fs.name and u[2] == tag for u in todo)
+                what = "GA scored after every epoch (illusion)" if tag == "illusion" else "method runs"
+                bar.note(f"{fs.name} (|F| = {fs.size}, {fs.kind}): {count} {what}")
+            computed += compute_unit(fs, run, tag)
             bar.update(1)
     if stop_after is not None and any(not unit_path(*u).exists() for u in units):
         return {}  # the controlled interruption: some units are left for the next session
@@ -220,9 +319,11 @@ def run_sweep(
     # assemble results.json from the unit files (those just computed and those of earlier sessions)
     runs, illusion_rows = [], []
     for fs, run, tag in units:
-        rows = json.loads(unit_path(fs, run, tag).read_text())["rows"]
-        (illusion_rows if tag == "illusion" else runs).extend(rows)
-    floor_sets = list(states) if sweep.floor_per_set else [chosen[0].name]
+        payload = load_verified(unit_path(fs, run, tag), _unit_payload)
+        if payload is None:  # damaged since it was checked above: computed again, here
+            computed += compute_unit(fs, run, tag)
+            payload = load_verified(unit_path(fs, run, tag), _unit_payload)
+        (illusion_rows if tag == "illusion" else runs).extend(payload["rows"])
     title = (f"noise floor: a second, independent oracle ensemble ({n_models} models) on {', '.join(floor_sets)}"
              + ("; oracle leave-out checks" if inputs.oracle_check is not None else ""))
     with stage(title, total=len(floor_sets), unit="forget set", enabled=progress) as bar:
@@ -238,7 +339,7 @@ def run_sweep(
         "floor": {g: float(np.median([f[g] for f in floors.values()])) for g in GROUPS},
         "forget_sets": [
             {"name": fs.name, "size": fs.size, "kind": fs.kind, "fraction": fs.fraction, "source": fs.source,
-             "floor": floors.get(fs.name), "oracle_check": checks.get(fs.name)}
+             "floor": floors.get(fs.name), "floor_ci": floor_cis.get(fs.name), "oracle_check": checks.get(fs.name)}
             for fs in chosen
         ],
         "floor_forget_sets": floor_sets,

@@ -108,6 +108,7 @@ def sgd_pass(
     valid_all = rows >= 0  # [N, k]
     loss_fn = loss_fn if loss_fn is not None else cross_entropy_loss()
     use_amp = mixed_precision and device.type == "cuda"
+    ensemble.ensure_engine(batch_size)  # models per pass by engine.EngineOptions() unless configured already
     ensemble.module.train(train_mode)
     evaluations = 0
     for step, start in enumerate(range(0, rows.shape[1], batch_size)):
@@ -118,14 +119,15 @@ def sgd_pass(
         full = bool(valid.all())
         batch_indices = rows[:, start : start + batch_size].clamp(min=0).to(device)  # [N, B]
         valid_dev = valid.to(device)
-        xb = x[batch_indices]  # [N, B, *shape]
+        # x may stay in host memory (EngineOptions.data_on_device=False): gather there, move the batch only
+        xb = x[batch_indices.to(x.device)].to(device, non_blocking=True)  # [N, B, *shape]
         if not full:  # padded entries become zeros: their (zero) gradient then cannot turn into 0·inf = NaN
             xb = torch.where(valid_dev.view(*valid.shape, *([1] * (xb.ndim - 2))), xb, 0.0)
         if transform is not None:
             xb = transform(xb)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-            logits = ensemble.module(xb, None if full else valid_dev)  # [N, B, C]
-        losses = loss_fn(logits.float(), y[batch_indices], batch_indices, valid_dev)  # [N]
+            logits = ensemble.forward(xb, None if full else valid_dev)  # [N, B, C]
+        losses = loss_fn(logits.float(), y[batch_indices.to(y.device)].to(device), batch_indices, valid_dev)  # [N]
         optimizer.zero_grad(set_to_none=True)
         (losses.sum() * sign).backward()
         active = None if bool((counts > 0).all()) else (counts > 0).to(device)  # [N] models with a valid entry

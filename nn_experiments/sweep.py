@@ -18,6 +18,10 @@ per baseline, so that the whole sweep runs in minutes on a small CPU.
 One *run* of a method (one point of the hyperparameter grid) yields one snapshot per requested epoch and
 each snapshot is a separate *configuration* of the results, as in the reference.
 
+A grid may also belong to a *plug-in* method (:mod:`~ascent_fails.nn_experiments.method_plugins`, used by
+``ascent-fails audit``): its name is the registered ``module:function``, its hyperparameters are whatever the
+plug-in declares (``MethodConfig.plugin_hparams``), and its unit files carry a hash of the function's source.
+
 >>> sweep = default_sweep()
 >>> sorted(m.method for m in sweep.methods)
 ['do_nothing', 'finetune', 'ga', 'gda', 'noisy', 'rewind', 'scrub']
@@ -85,6 +89,31 @@ PACKAGED_SWEEPS: Mapping[str, str] = {"full": "default_sweep.toml", "quick": "qu
 _INT_HPARAMS = ("ascent_epochs", "forget_batch_size", "rewind_epoch")
 
 
+def _plugin_of(method: str) -> Any:
+    """None for a built-in method; the registered plug-in otherwise (an unknown name raises, naming ``method``)."""
+    if method in METHODS:
+        return None
+    from ascent_fails.nn_experiments.method_plugins import lookup
+
+    plugin = lookup(method)
+    if plugin is None:
+        raise ValueError(f"method={method!r} must be one of {METHODS} or a plug-in loaded with "
+                         "method_plugins.load_plugin('module:function')")
+    return plugin
+
+
+def _check_plugin_keys(plugin: Any, keys: Sequence[str]) -> None:
+    """A plug-in that declares its hyperparameter names gets exactly those (a typo is an error naming the key)."""
+    if plugin.hparams is None:
+        return
+    unknown = [k for k in keys if k not in plugin.hparams]
+    if unknown:
+        raise ValueError(f"unknown hyperparameter {unknown[0]!r} for method {plugin.name!r}; it takes {list(plugin.hparams)}")
+    missing = [k for k in plugin.hparams if k not in keys]
+    if missing:
+        raise ValueError(f"method {plugin.name!r} needs grid values for {missing}")
+
+
 @dataclass(frozen=True)
 class UnlearnOptions:
     """Options shared by every method of a sweep; the defaults are the reference's (docs/experiments.md)."""
@@ -132,8 +161,13 @@ class MethodConfig:
     forget_batch_size: int = 64  # batch of the ascent pass over F (GA uses UnlearnOptions.batch_size)
     rewind_epoch: int = 0  # rewind: the pretraining epoch whose checkpoint is restored
     noise_std: float = 0.0  # noisy: σ, Langevin noise scale (θ += sqrt(2η)·σ·ξ after every step)
+    # a plug-in method's grid point ((name, value), ...) (method_plugins); () for the built-in methods
+    plugin_hparams: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS or self.plugin_hparams:
+            self._check_plugin()
+            return
         require_choice("method", self.method, METHODS)
         epochs = tuple(int(require_positive_int("snapshot epoch", e, minimum=0)) for e in self.snapshot_epochs)
         if not epochs:
@@ -157,18 +191,36 @@ class MethodConfig:
         if self.method == "noisy":
             require_positive("noise_std", self.noise_std, symbol="σ")
 
+    def _check_plugin(self) -> None:
+        """A plug-in method (not one of METHODS): registered, snapshot epochs ≥ 0, grid keys it declares."""
+        plugin = _plugin_of(self.method)
+        if plugin is None:
+            raise ValueError(f"plugin_hparams are for plug-in methods; {self.method!r} is built in (use its fields)")
+        epochs = tuple(sorted({int(require_positive_int("snapshot epoch", e, minimum=0)) for e in self.snapshot_epochs}))
+        if not epochs:
+            raise ValueError(f"snapshot_epochs of method {self.method!r} is empty; give at least one epoch")
+        object.__setattr__(self, "snapshot_epochs", epochs)
+        hp = self.plugin_hparams.items() if isinstance(self.plugin_hparams, Mapping) else self.plugin_hparams
+        hp = tuple((str(k), v) for k, v in hp)
+        _check_plugin_keys(plugin, [k for k, _ in hp])
+        object.__setattr__(self, "plugin_hparams", hp)
+
     @property
     def epochs(self) -> int:
         """Length of the run: the last snapshot epoch."""
         return max(self.snapshot_epochs)
 
-    def hparams(self) -> dict[str, float | int]:
+    def hparams(self) -> dict[str, Any]:
         """The hyperparameters this method uses (the ``hparams`` of every result row)."""
+        if self.method not in METHODS:
+            return dict(self.plugin_hparams)
         return {name: getattr(self, name) for name in METHOD_HPARAMS[self.method]}
 
     def key(self) -> str:
         """A stable file-name-safe identifier of the run, e.g. ``gda-lr=0.0005-ascent_epochs=3-...``."""
-        parts = [self.method] + [f"{k}={v!r}" for k, v in self.hparams().items()]
+        plugin = _plugin_of(self.method)
+        name = self.method if plugin is None else plugin.key_name  # a plug-in's name carries its source's hash
+        parts = [name] + [f"{k}={v!r}" for k, v in self.hparams().items()]
         parts.append("ep=" + ",".join(map(str, self.snapshot_epochs)))
         return "-".join(parts)
 
@@ -182,17 +234,21 @@ class MethodGrid:
     axes: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # ((hyperparameter name, values), ...)
 
     def __post_init__(self) -> None:
-        require_choice("method", self.method, METHODS)
-        allowed = METHOD_HPARAMS[self.method]
+        plugin = _plugin_of(self.method)
         axes = tuple((str(name), tuple(values)) for name, values in (self.axes.items() if isinstance(self.axes, Mapping) else self.axes))
         for name, values in axes:
-            if name not in allowed:
-                raise ValueError(f"unknown hyperparameter {name!r} for method {self.method!r}; it takes {allowed}")
             if not values:
                 raise ValueError(f"grid axis {name!r} of method {self.method!r} is empty")
-        missing = [n for n in allowed if n not in dict(axes)]
-        if missing:
-            raise ValueError(f"method {self.method!r} needs grid values for {missing}")
+        if plugin is not None:
+            _check_plugin_keys(plugin, [name for name, _ in axes])
+        else:
+            allowed = METHOD_HPARAMS[self.method]
+            for name, _ in axes:
+                if name not in allowed:
+                    raise ValueError(f"unknown hyperparameter {name!r} for method {self.method!r}; it takes {allowed}")
+            missing = [n for n in allowed if n not in dict(axes)]
+            if missing:
+                raise ValueError(f"method {self.method!r} needs grid values for {missing}")
         object.__setattr__(self, "axes", axes)
         object.__setattr__(self, "snapshot_epochs", tuple(self.snapshot_epochs))
         self.runs()  # validates every point of the grid
@@ -202,6 +258,9 @@ class MethodGrid:
         names = [name for name, _ in self.axes]
         out = []
         for values in itertools.product(*(v for _, v in self.axes)):
+            if self.method not in METHODS:  # a plug-in: its grid point as given
+                out.append(MethodConfig(self.method, self.snapshot_epochs, plugin_hparams=tuple(zip(names, values))))
+                continue
             hp = {n: (int(v) if n in _INT_HPARAMS and float(v).is_integer() else v) for n, v in zip(names, values)}
             out.append(MethodConfig(self.method, self.snapshot_epochs, **hp))
         return out
@@ -237,7 +296,7 @@ class Sweep:
     klom_bins: int = 20
     klom_eps: float = 1e-5
     seed: int = 0  # root of every seed: data split, ensembles and unlearning runs (via seeds.derive_seed)
-    floor_per_set: bool = False  # noise floor for every forget set (N more oracles each) or the first set only
+    floor_per_set: bool = True  # noise floor for every forget set (N more oracles each; default) or the first set only
 
     def __post_init__(self) -> None:
         require_choice("dataset", self.dataset, DATASETS)

@@ -1,6 +1,6 @@
 """``ascent-fails nn table``: the Table 1 analogue, pretrained-vs-oracle KLoM per forget set, with its floor.
 
-For every forget set F (the nine defaults: three random sets and six datamodel-PC sets, docs/experiments.md#forget-sets):
+For every forget set F (the defaults: random, top self-influence and class sets, docs/experiments.md#forget-sets):
 
 * KLoM(oracle ensemble, pretrained ensemble) per point, reported as the 95th percentile (linear interpolation)
   over the forget set F, the retain set R = D \\ F and the validation set (docs/experiments.md#table-1);
@@ -62,8 +62,13 @@ def build_table(
     direction: str = "oracle_unlearned",
     n_bootstrap: int = 0,
     progress: bool = True,
+    executor: Any = None,
 ) -> TableResult:
-    """Train (or load) the ensembles of ``settings`` (a ``inputs.DataSettings``) and compute the table."""
+    """Train (or load) the ensembles of ``settings`` (a ``inputs.DataSettings``) and compute the table.
+
+    ``executor`` (:mod:`~ascent_fails.nn_experiments.executor`; default: this process) trains the missing
+    datamodel and ensemble chunks as parallel tasks first; the table is then computed from the store.
+    """
 
     import numpy as np
 
@@ -77,7 +82,12 @@ def build_table(
     require_choice("direction", direction, KLOM_DIRECTIONS)
     n_bootstrap = require_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     started = time.perf_counter()
-    inputs = prepare_inputs(settings, cache_dir, progress=progress)
+    inputs = (prepare_inputs(settings, cache_dir, progress=progress) if executor is None
+              else prepare_inputs(settings, cache_dir, progress=progress, executor=executor))
+    if executor is not None and inputs.ensemble_tasks is not None:
+        names = [fs.name for fs in inputs.forget_sets]
+        executor.map(inputs.ensemble_tasks(names, names), title="ensemble chunks: pretrained, oracles and independent "
+                     f"oracles of {len(names)} forget sets", progress=progress)
     dataset = inputs.dataset
     points_x = np.concatenate([dataset.train_x, dataset.val_x])
     points_y = np.concatenate([dataset.train_y, dataset.val_y])
@@ -156,6 +166,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                              "cores or $OMP_NUM_THREADS)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress output (by default: a bar per stage on a terminal, a line per stage in a log)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where the datamodel and ensemble chunks train: local (default) or ray (as in nn run)")
+    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --executor ray: the Ray cluster to join (default: start Ray on this machine)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -184,12 +198,17 @@ def main(args: argparse.Namespace) -> int:
         preflight.output_location("--cache-dir", args.cache_dir)
     out = output_dir("--out", args.out)
     cache = output_dir("--cache-dir", args.cache_dir) if args.cache_dir is not None else output_dir("--out", out / "cache")
+    from ascent_fails.nn_experiments.run_command import RunRequest, check_executor
+    from ascent_fails.nn_experiments.executor import make_executor
+
+    check_executor(RunRequest(executor=args.executor, ray_address=args.ray_address))
+    executor = None if args.executor == "local" else make_executor(args.executor, args.ray_address)
     use_threads(args.threads)  # recorded in the table's provenance (torch_threads)
     title = (f"Table 1 analogue: pretrained-vs-oracle KLoM of {args.n_models} {args.dataset} models on every default "
              "forget set, with the noise floor")
     with stage(title, unit="forget set", enabled=not args.no_progress) as bar:
         result = build_table(settings, cache, direction=args.klom_direction,
-                             n_bootstrap=args.bootstrap, progress=not args.no_progress)
+                             n_bootstrap=args.bootstrap, progress=not args.no_progress, executor=executor)
         bar.update(len(result.rows))
     markdown = to_markdown(result)
     atomic_write_text(out / "nn_table.md", markdown)

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ascent_fails.nn_experiments.engine import EngineChoice, EngineOptions, apply_engine, engine_context
 from ascent_fails.nn_experiments.ensemble import Ensemble, EnsembleConfig, as_tensor
 from ascent_fails.nn_experiments.models import resolve_device
 from ascent_fails.nn_experiments.names import ARCHITECTURES
@@ -54,6 +55,7 @@ class TrainResult:
     seconds: float  # wall-clock training time
     mixed_precision_used: bool  # whether bfloat16 autocast was active (CUDA only)
     train_sizes: tuple[int, ...] = field(default=())  # points each model trained on
+    engine: EngineChoice | None = None  # models per pass used and why (engine.EngineOptions; not in any cache key)
 
 
 def _augment_with(generators: Sequence[torch.Generator], max_shift: int = 2) -> Callable[[Tensor], Tensor]:
@@ -91,6 +93,7 @@ def train_ensemble(
     snapshot_epochs: Sequence[int] = (),
     progress: bool = True,
     label: str = "",
+    engine: EngineOptions | None = None,
 ) -> TrainResult:
     """Train ``n_models`` models from scratch with ``recipe``; model k trains on the points where ``masks[k]``.
 
@@ -102,6 +105,10 @@ def train_ensemble(
     ``progress`` reports the training as one stage (:func:`ascent_fails.progress.stage`: a bar over epochs on a
     terminal, a header and a summary line in a log) titled with the models' count, architecture, epochs and
     ``label``, which says what the models are (e.g. "oracles without forget set random_10_seed0").
+
+    ``engine`` (default ``EngineOptions()``: models per pass ``"auto"``) says how the engine runs on the device
+    (:mod:`~ascent_fails.nn_experiments.engine`); it changes speed and memory, not the models beyond
+    floating-point rounding, and the choice made is returned in ``TrainResult.engine``.
     """
     require_choice("arch", arch, ARCHITECTURES)
     n_models = require_positive_int("n_models", n_models, symbol="N, models in the ensemble")
@@ -109,8 +116,12 @@ def train_ensemble(
     require_nonnegative("seed", seed)
     first_model = int(require_nonnegative("first_model", first_model))
     target = resolve_device(device)
-    inputs = as_tensor(x, torch.float32).to(target)
-    labels = as_tensor(y, torch.long).to(target)
+    engine = EngineOptions() if engine is None else engine
+    if not isinstance(engine, EngineOptions):
+        raise ValueError(f"engine={engine!r} must be an EngineOptions")
+    data_device = target if engine.data_on_device else torch.device("cpu")
+    inputs = as_tensor(x, torch.float32).to(data_device)
+    labels = as_tensor(y, torch.long).to(data_device)
     n_points = inputs.shape[0]
     if labels.shape != (n_points,):
         raise ValueError(f"y has shape {tuple(labels.shape)}; it must be [{n_points}] like x's first axis")
@@ -135,12 +146,13 @@ def train_ensemble(
     seeds = [model_seeds(seed, first_model + k) for k in range(n_models)]
     config = EnsembleConfig(arch, num_classes, tuple(inputs.shape[1:]), [s for s, _ in seeds])
     ensemble = Ensemble.build(config, target)
+    use_amp = recipe.mixed_precision and target.type == "cuda"
+    choice = apply_engine(ensemble, engine, recipe.batch_size, mixed_precision=use_amp)
     optimizer = make_optimizer(ensemble, recipe.lr, recipe.momentum, recipe.weight_decay)
     generators = [torch.Generator().manual_seed(order_seed) for _, order_seed in seeds]
     allowed = [row.nonzero().squeeze(1) for row in mask_rows]  # model k's training points
     steps_per_epoch = torch.ceil(sizes / recipe.batch_size)  # [N]
     transform = _augment_with(generators) if recipe.augment else None
-    use_amp = recipe.mixed_precision and target.type == "cuda"
 
     def lr_at(epoch: int) -> Callable[[int], float | Tensor]:
         if recipe.lr_schedule == "constant":
@@ -153,7 +165,7 @@ def train_ensemble(
     evaluations = 0
     started = time.perf_counter()
     title = f"train {n_models} models ({arch}, {recipe.epochs} epochs)" + (f": {label}" if label else "")
-    with stage(title, total=recipe.epochs, unit="epoch", enabled=progress) as bar:
+    with stage(title, total=recipe.epochs, unit="epoch", enabled=progress) as bar, engine_context(engine, target):
         for epoch in range(recipe.epochs):
             order = torch.full((n_models, int(sizes.max())), -1, dtype=torch.long)  # [N, max n_k], −1 = padding
             for k, points in enumerate(allowed):
@@ -185,4 +197,5 @@ def train_ensemble(
         seconds=time.perf_counter() - started,
         mixed_precision_used=use_amp,
         train_sizes=tuple(int(s) for s in sizes),
+        engine=choice,
     )

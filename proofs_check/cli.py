@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("nn", "table"), "ascent_fails.nn_experiments.table_command", "Table 1: pretrained-vs-oracle KLoM per forget set"),
     (("nn", "run"), "ascent_fails.nn_experiments.run_command", "unlearning sweep scored with KLoM (Figures 1-3, 6-7)"),
     (("reproduce",), "ascent_fails.proofs_check.reproduce", "verify + every figure + nn run, and a report.md"),
+    (("audit",), "ascent_fails.nn_experiments.audit_command", "audit any unlearning method (module:function) against oracles"),
 )
 
 

@@ -119,14 +119,25 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
         lines.append("")
         table = nn_files.get("table1")
         if table is not None:
-            lines += ["### Table 1 analogue (pretrained vs oracle)", "", Path(table).read_text(), "",
-                      "For context, the paper's Table 1 (N = 100, forget / retain / validation): MNIST 0.02 %: 0.50 / 0.70 / "
-                      "0.71, 0.2 %: 2.72 / 2.88 / 2.90, 10 %: 1.79 / 1.65 / 1.71 (other data, models and set sizes: "
-                      "only the orders of magnitude are comparable).", ""]
+            from ascent_fails.nn_experiments.table1 import paper_comparison
+
+            lines += ["### Table 1 analogue (pretrained vs oracle)", "", Path(table).read_text(), "", paper_comparison(nn), ""]
+        from ascent_fails.nn_experiments.claims import controls
+        from ascent_fails.nn_experiments.cost import cost_summary
+
         lines += ["### Claims", "", criteria() + f" (Verdicts: {_doc_link('experiments.md', 'verdicts')}.)", ""]
         for claim in assess_claims(nn):
             lines.append(f"- {_verdict(claim.reproduced)} — {claim.statement} {claim.evidence}")
-        lines.append("")
+        lines += ["", controls(nn), "", "### Cost as a user pays it", "", cost_summary(nn), ""]
+    if nn is not None:  # forget-set stability and the App. A conjecture (nn_experiments.pc_stability, cross_influence)
+        from ascent_fails.nn_experiments.cross_influence import assess_conjecture, conjecture_markdown
+        from ascent_fails.nn_experiments.pc_stability import stability_markdown
+
+        lines += ["### PC-set stability table", "", stability_markdown(nn.get("pc_stability")),
+                  f"({_doc_link('experiments.md', 'pc-set-stability')}.)", "",
+                  "### The paper's open conjecture (App. A): cross-influence and GDA", "",
+                  conjecture_markdown(assess_conjecture(nn)),
+                  f"({_doc_link('experiments.md', 'cross-influence-conjecture')}; figure: conjecture.png above.)", ""]
     return atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
 
 
@@ -257,7 +268,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     from ascent_fails.nn_experiments.run_command import add_sweep_arguments
 
     parser.add_argument("--out", type=Path, required=True, help="output directory (created; a rerun resumes in it)")
-    parser.add_argument("--force", action="store_true", help="redo verify and the figures even if they are done")
+    parser.add_argument("--force", action="store_true",
+                        help="redo verify and the figures even if they are done, and let the network sweep replace the "
+                             "results of another configuration in OUT/nn (its finished units are kept)")
     parser.add_argument("--skip-nn", action="store_true", help="skip the network sweep (theory only)")
     add_sweep_arguments(parser)
     parser.epilog = ("Writes verify.txt/verify.json, figures/phase/, figures/toy/, nn/ (the files of `nn run`) and "

@@ -45,6 +45,13 @@ _CM = "theory/correlated_model.py"
 _CS = "numerics/correlated_solvers.py"
 _PD = "numerics/phase_diagram.py"
 _TP = "theory/toy_problem.py"
+_VR = "nn_experiments/verdict_rules.py"
+_CL = "nn_experiments/claims.py"
+_EV = "nn_experiments/evaluation.py"
+_CO = "nn_experiments/cost.py"
+_VR_TESTS = "tests/nn_experiments/test_verdict_rules.py"
+_CL_TESTS = "tests/nn_experiments/test_claims.py"
+_BS_TESTS = "tests/nn_experiments/test_blind_spots.py"
 
 _SECTION_511 = ("lemma2", "lemma3", "lemma4", "lemma5", "corollary1")
 _FIG4 = ("figure4", "lemma8", "lemma9")
@@ -427,4 +434,56 @@ MUTANTS: tuple[Mutant, ...] = (
            "done = np.maximum(abs(f1), abs(f2)) <= 1e12 * tol * scale",
            "loosened tolerance", "DA flow stops at residual 10·(1 + ‖Z‖) (tolerance ×10¹²): limits far from stationary",
            ("lemma8", "lemma9", "figure4")),
+    # ------------------------------------------------------------------ network verdicts (issue 13): not verify's
+    # results; the tests of the verdict rules, the classifier, the blind-spot flags and the cost catch them
+    Mutant("nn_separation_on_points", _VR,
+           "    if a.low > b.high:\n        return \"above\"",
+           "    if a.value > b.value:\n        return \"above\"",
+           "interval rule replaced by points", "'above' from point values: two noisy equal estimates separate half the time",
+           ("nn_verdicts",), tests=(_VR_TESTS,)),
+    Mutant("nn_harder_any_draw", _VR,
+           'if sides == {"above"}:',
+           'if "above" in sides:',
+           "predicate weakened", "harder than one random draw suffices, not every draw: more draws make 'harder' easier",
+           ("nn_verdicts",), tests=(_VR_TESTS,)),
+    Mutant("nn_majority_overlap_strict", _VR,
+           "if 2 * n_overlap >= n:",
+           "if 2 * n_overlap > n:",
+           "range end moved", "exactly half the comparisons inconclusive counts as 'not reproduced', not 'undecided'",
+           ("nn_verdicts",), tests=(_VR_TESTS,)),
+    Mutant("nn_near_band_one_sided", _CL,
+           "band = Interval(pre.low / NEAR_BAND_FACTOR, pre.value, pre.high * NEAR_BAND_FACTOR)",
+           'band = Interval(pre.low / NEAR_BAND_FACTOR, pre.value, float("inf"))',
+           "predicate weakened", "'near the pretrained model' unbounded above again: an overshoot counts as stuck",
+           ("nn_verdicts",), tests=(_CL_TESTS,)),
+    Mutant("nn_broken_ignores_retain", _CL,
+           'for g in ("validation", "retain"):',
+           'for g in ("validation",):',
+           "group left out", "broken reads the validation group only: a retain blow-up or accuracy loss passes",
+           ("nn_verdicts",), tests=(_CL_TESTS,)),
+    Mutant("nn_flag_spread_ignored", _CL,
+           'if flags.get("collapsed") or flags.get("spread"):',
+           'if flags.get("collapsed"):',
+           "predicate weakened", "a spread blind spot below the floor is classified unlearned",
+           ("nn_verdicts",), tests=(_CL_TESTS,)),
+    Mutant("nn_unlearned_on_points", _CL,
+           "if all(interval_of(row, g).low <= floors[g].high for g in GROUPS):",
+           "if all(interval_of(row, g).value <= floors[g].value for g in GROUPS):",
+           "interval rule replaced by points", "unlearned needs the point value under the floor's point value",
+           ("nn_verdicts",), tests=(_CL_TESTS,)),
+    Mutant("nn_collapse_without_joint_max", _EV,
+           "stuck = ((b == joint_max) | (b <= lo) | (b >= hi)).mean(0) > COLLAPSE_SAMPLE_SHARE",
+           "stuck = ((b <= lo) | (b >= hi)).mean(0) > COLLAPSE_SAMPLE_SHARE",
+           "case left out", "margins piled at the joint maximum inside the clip are not flagged",
+           ("nn_verdicts",), tests=(_BS_TESTS,)),
+    Mutant("nn_spread_factor_x10", _EV,
+           '"spread": any(v > SPREAD_FACTOR for v in range_ratio.values()),',
+           '"spread": any(v > 10 * SPREAD_FACTOR for v in range_ratio.values()),',
+           "loosened tolerance", "spread flagged only beyond 50 × the oracle's range",
+           ("nn_verdicts",), tests=(_BS_TESTS,)),
+    Mutant("nn_cost_total_no_checkpoint", _CO,
+           '"cost_total": (float(gradient_evaluations) + checkpoint + FORWARD_COST * forward) / oracle,',
+           '"cost_total": (float(gradient_evaluations) + FORWARD_COST * forward) / oracle,',
+           "term left out", "the rewind checkpoint's training is not charged to the user",
+           ("nn_verdicts",), tests=("tests/nn_experiments/test_cost.py",)),
 )

@@ -88,24 +88,62 @@ def test_default_forget_sets_for_digits():
     from ascent_fails.nn_experiments.data import load_dataset
 
     dataset = load_dataset("digits")
-    projections = np.random.default_rng(1).normal(size=(dataset.n_train, 2))
-    sets = FS.default_forget_sets(dataset, projections)
+    influence = np.random.default_rng(1).normal(size=dataset.n_train)
+    sets = FS.default_forget_sets(dataset, influence)
     assert [(s.kind, s.size) for s in sets] == [
-        ("random", 10), ("random", 50), ("random", 100),
-        ("pc1", 10), ("pc1", 50), ("pc1_top_bottom", 100),
-        ("pc2", 10), ("pc2", 50), ("pc2_top_bottom", 100)]
-    assert [s.seed for s in sets[:3]] == [0, 1, 2]
+        ("random", 10), ("random", 50), ("random", 100), ("random", 25), ("random", 75),
+        ("influence", 10), ("influence", 50), ("influence", 100),
+        ("class", 10), ("class", 50), ("class", 100), ("class", 25)]
+    assert [s.seed for s in sets[:5]] == [0, 1, 2, 3, 4]
     assert all(s.n_train == dataset.n_train for s in sets)
-    assert set(sets[3].indices) <= set(sets[4].indices)      # top-10 within top-50
-    assert np.array_equal(sets[6].indices, np.sort(np.argsort(-projections[:, 1])[:10]))
-    with pytest.raises(ValueError, match="projections"):
-        FS.default_forget_sets(dataset, projections[:, :1])
+    assert set(sets[5].indices) <= set(sets[6].indices)      # top-10 within top-50
+    assert np.array_equal(sets[5].indices, np.sort(np.argsort(-influence)[:10]))
+    for fs in sets[8:]:
+        assert np.unique(dataset.train_y[fs.indices]).size == 1   # one class each
+    # a square Θ gives its diagonal
+    theta = np.diag(influence) + 0.01
+    assert np.array_equal(FS.default_forget_sets(dataset, theta)[6].indices, sets[6].indices)
+    with pytest.raises(ValueError, match="n_train"):
+        FS.default_forget_sets(dataset, influence[:-1])
+    with pytest.raises(ValueError, match="labels"):
+        FS.default_forget_sets(dataset.n_train, influence)
 
 
 def test_default_names_known_before_datamodels_match_the_sets():
-    import numpy as np
-
     from ascent_fails.nn_experiments.forget_sets import default_forget_set_names, default_forget_sets
 
-    sets = default_forget_sets(1437, np.random.default_rng(1).normal(size=(1437, 2)))
+    rng = np.random.default_rng(1)
+    sets = default_forget_sets(1437, rng.normal(size=1437), labels=rng.integers(0, 10, 1437))
     assert default_forget_set_names("digits") == tuple(s.name for s in sets)
+
+
+@given(st.lists(st.integers(-3, 3).map(float), min_size=1, max_size=40), st.data())
+def test_influence_sets_are_the_largest_self_influences_lower_index_first(values, data):
+    size = data.draw(st.integers(1, len(values)))
+    chosen = FS.influence_forget_set(values, size)
+    # reference: sort (-value, index) pairs
+    expected = sorted(sorted(range(len(values)), key=lambda i: (-values[i], i))[:size])
+    assert chosen.indices.tolist() == expected and chosen.kind == "influence" and chosen.name == f"influence_top_{size}"
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=60), st.integers(0, 2**32 - 1), st.data())
+def test_class_sets_hold_one_class_and_are_seeded(labels, seed, data):
+    y = np.array(labels)
+    largest = int(np.bincount(y).max())
+    size = data.draw(st.integers(1, largest))
+    fs = FS.class_forget_set(y, size, seed)
+    assert fs.size == size and np.unique(y[fs.indices]).size == 1 and fs.kind == "class"
+    assert int(np.sum(y == y[fs.indices[0]])) >= size
+    assert fs == FS.class_forget_set(y, size, seed)
+    with pytest.raises(ValueError, match="largest class"):
+        FS.class_forget_set(y, largest + 1, seed)
+
+
+def test_pc_forget_sets_are_the_six_paper_sets():
+    coords = np.random.default_rng(2).normal(size=(300, 2))
+    sets = FS.pc_forget_sets(coords)
+    assert [(s.kind, s.size) for s in sets] == [("pc1", 10), ("pc1", 50), ("pc1_top_bottom", 100),
+                                                ("pc2", 10), ("pc2", 50), ("pc2_top_bottom", 100)]
+    assert np.array_equal(sets[3].indices, np.sort(np.argsort(-coords[:, 1])[:10]))
+    with pytest.raises(ValueError, match="projections"):
+        FS.pc_forget_sets(coords[:, :1])

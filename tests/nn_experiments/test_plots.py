@@ -92,3 +92,29 @@ def test_illusion_has_a_label_on_every_panel_and_one_legend() -> None:
     assert len(fig.axes) == 4 and all(ax.get_ylabel() for ax in fig.axes)
     assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
     assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["lr = 0.01", "lr = 0.1"]
+
+
+def _legend_texts(fig):
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_flagged_points_are_ringed_and_intervals_drawn():
+    from ascent_fails.nn_experiments.plots import illusion_plot, is_flagged, scatter_plot
+
+    results = make_results()
+    plain = scatter_plot(results)
+    assert not any("blind spot" in t for t in _legend_texts(plain))  # control: nothing flagged, no ring, no entry
+    results["runs"][1]["flags"] = {"collapsed": True, "spread": False}
+    results["illusion"]["runs"][0]["flags"] = {"collapsed": False, "spread": True}
+    for r in results["runs"]:
+        r["klom_ci"] = {g: [v, v + 0.2] for g, v in r["klom_p95"].items()}
+    results["forget_sets"][1]["floor_ci"] = {"forget": [0.4, 0.7], "retain": [0.5, 0.6], "validation": [0.6, 0.7]}
+    assert is_flagged(results["runs"][1]) and not is_flagged(results["runs"][0])
+    fig = scatter_plot(results)
+    assert any("blind spot" in t for t in _legend_texts(fig))
+    panel = fig.axes[0]  # random_10_seed0 holds the flagged GA row
+    rings = [c for c in panel.collections if c.get_offsets().shape[0] == 1 and len(c.get_edgecolors())
+             and tuple(c.get_edgecolors()[0][:3]) == (1.0, 0.0, 0.0) and not len(c.get_facecolors())]
+    assert len(rings) == 1 and tuple(rings[0].get_offsets()[0]) == (results["runs"][1]["klom_p95"]["forget"],
+                                                                    results["runs"][1]["klom_p95"]["validation"])
+    assert any("blind spot" in t for t in _legend_texts(illusion_plot(results)))

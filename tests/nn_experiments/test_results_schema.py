@@ -19,13 +19,34 @@ GOOD = {
 
 VIOLATIONS = [
     (lambda r: r.pop("floor"), "floor"),
-    (lambda r: r["forget_sets"][0].update(kind="influence"), "kind"),
+    (lambda r: r["forget_sets"][0].update(kind="no_such_kind"), "kind"),
     (lambda r: r["runs"][0].update(forget_set="b"), "forget_set"),
     (lambda r: r["runs"][0]["klom_p95"].pop("retain"), "retain"),
     (lambda r: r["runs"][0].update(cost=float("nan")), "finite"),
     (lambda r: r["runs"][0]["accuracy"].update(forget=-0.5), "finite number >= 0"),
     (lambda r: r.update(klom=[1, 2]), "results.klom must be an object"),
+    # the optional keys of intervals, blind-spot flags and the user's cost, checked when present
+    (lambda r: r["runs"][0].update(klom_ci={"forget": [1, 2], "retain": [1, 2]}), "validation"),
+    (lambda r: r["runs"][0].update(klom_ci={g: [2.0, 1.0] for g in ("forget", "retain", "validation")}), "low ≤ high"),
+    (lambda r: r["runs"][0].update(klom_ci={g: [0.0, float("inf")] for g in ("forget", "retain", "validation")}), "finite"),
+    (lambda r: r["runs"][0].update(flags={"collapsed": "yes", "spread": False}), "true or false"),
+    (lambda r: r["runs"][0].update(flags={"collapsed": True}), "spread"),
+    (lambda r: r["runs"][0].update(cost_total=-1.0), "cost_total"),
+    (lambda r: r["forget_sets"][0].update(floor_ci={"forget": [0, 1]}), "floor_ci"),
+    (lambda r: r.update(illusion={"forget_set": "a", "runs": [{"klom_ci": {"forget": 1}}]}), "illusion.runs"),
 ]
+
+WITH_NEW_KEYS = json.loads(json.dumps(GOOD))
+WITH_NEW_KEYS["runs"][0].update(klom_ci={g: [1.0, 1.5] for g in ("forget", "retain", "validation")},
+                                flags={"collapsed": False, "spread": False, "collapsed_share": {}, "range_ratio": {}},
+                                cost_total=0.2, forward_evaluations=10, checkpoint_gradient_evaluations=0)
+WITH_NEW_KEYS["forget_sets"][0]["floor_ci"] = {g: [0.5, 0.9] for g in ("forget", "retain", "validation")}
+
+
+def test_results_with_intervals_flags_and_costs_pass_and_load(tmp_path):
+    validate_results(WITH_NEW_KEYS)
+    (tmp_path / RESULTS_FILE).write_text(json.dumps(WITH_NEW_KEYS))
+    assert load_results(tmp_path) == WITH_NEW_KEYS
 
 
 def test_good_results_pass():
@@ -35,6 +56,7 @@ def test_good_results_pass():
 @pytest.mark.parametrize("mutate, word", VIOLATIONS)
 def test_schema_violations_are_named(mutate, word):
     bad = json.loads(json.dumps(GOOD))
+    validate_results(json.loads(json.dumps(WITH_NEW_KEYS)))  # control: the unmutated documents pass
     mutate(bad)
     with pytest.raises(ValueError, match=word):
         validate_results(bad)

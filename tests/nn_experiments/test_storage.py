@@ -76,7 +76,8 @@ def test_interrupted_run_resumes_without_retraining(tmp_path: Path, monkeypatch,
     with pytest.raises(KeyboardInterrupt):
         store.ensemble("mlp", x, y, RECIPE, **kwargs)
     folder = next((tmp_path / "ensembles").iterdir())
-    assert sorted(p.name for p in folder.iterdir()) == ["models_00000_00000.pt", "spec.json"]
+    # besides the files: the manifest records and lock files (dot-folders, ascent_fails.integrity / .locks)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["models_00000_00000.pt", "spec.json"]
 
     resumed_calls: list[int] = []
 
@@ -143,3 +144,26 @@ def test_training_is_one_progress_stage_per_ensemble_in_a_log(tmp_path: Path, da
     log.seek(0)
     store.ensemble("mlp", x, y, RECIPE, n_models=5, seed=0, num_classes=3, chunk_size=2, label="oracles without F")
     assert log.getvalue() == ""  # everything came from the cache: nothing to report
+
+
+def test_a_damaged_chunk_is_moved_aside_and_only_it_is_retrained(tmp_path: Path, monkeypatch, data, capsys) -> None:
+    x, y = data
+    store = EnsembleStore(tmp_path)
+    kwargs = dict(n_models=3, seed=5, num_classes=3, chunk_size=1, progress=False)
+    first = store.ensemble("mlp", x, y, RECIPE, **kwargs)
+    chunk = first.directory / "models_00001_00001.pt"
+    chunk.write_bytes(chunk.read_bytes()[:100])  # truncated, as by a full disk
+    calls: list[int] = []
+    real_train = storage.train_ensemble
+
+    def counting(*args, **kw):
+        calls.append(kw["first_model"])
+        return real_train(*args, **kw)
+
+    monkeypatch.setattr(storage, "train_ensemble", counting)
+    again = store.ensemble("mlp", x, y, RECIPE, **kwargs)
+    assert calls == [1] and (again.models_trained, again.models_loaded) == (1, 2)
+    torch.testing.assert_close(again.ensemble.logits(x), first.ensemble.logits(x))
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and "models_00001_00001.pt" in warning[0] and "moved aside" in warning[0]
+    assert len(list(first.directory.glob("models_00001_00001.pt.corrupt-*"))) == 1

@@ -124,3 +124,22 @@ def test_bootstrap_interval_keeps_the_value() -> None:
     with_ci = table1.table1_row(FORGET_SET, oracle, pretrained, independent, GROUP_POINTS, eps=EPS, n_bootstrap=5)
     assert plain.pretrained == with_ci.pretrained and plain.pretrained_ci == {}
     assert set(with_ci.pretrained_ci) == set(GROUPS)
+
+
+def test_results_intervals_are_printed_beside_the_values() -> None:
+    """nn run's table shows the do-nothing row's klom_ci and the set's floor_ci; without them, plain values (control)."""
+    from ascent_fails.nn_experiments.table1 import table1_from_results, table1_markdown
+
+    groups = ("forget", "retain", "validation")
+    row = {"method": "do_nothing", "forget_set": "a", "hparams": {}, "epoch": 0, "cost": 0.0,
+           "klom_p95": dict.fromkeys(groups, 2.0), "accuracy": dict.fromkeys(groups, 0.9)}
+    results = {"dataset": "toy", "n_models": 10, "klom": {"direction": "oracle_unlearned", "bins": 20, "eps": 1e-5},
+               "floor": dict.fromkeys(groups, 0.5), "floor_forget_sets": ["a"],
+               "forget_sets": [{"name": "a", "size": 3, "kind": "random", "floor": dict.fromkeys(groups, 0.5)}],
+               "runs": [row]}
+    plain = table1_markdown(table1_from_results(results))
+    assert "| a | random | 3 | 2.00 | 2.00 | 2.00 | 0.50 | 0.50 | 0.50 |" in plain and "[low, high]" not in plain
+    row["klom_ci"] = dict.fromkeys(groups, [1.5, 2.5])
+    results["forget_sets"][0]["floor_ci"] = dict.fromkeys(groups, [0.25, 0.75])
+    table = table1_markdown(table1_from_results(results))
+    assert "| 2.00 [1.50, 2.50] |" in table and "| 0.50 [0.25, 0.75] |" in table and "[low, high]" in table

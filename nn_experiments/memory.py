@@ -51,28 +51,38 @@ DEFAULT_CPU_BUDGET = 4 * 2**30  # bytes an evaluation pass may take on a CPU (co
 CUDA_FRACTION = 0.8  # share of the free device memory an evaluation pass may take on CUDA
 
 
-@functools.lru_cache(maxsize=32)
-def activation_elements(arch: str, input_shape: tuple[int, ...], num_classes: int) -> int:
-    """A_max: the most elements any module of one ``arch`` model outputs for one point of ``input_shape``."""
+def _elements_per_point(arch: str, input_shape: tuple[int, ...], num_classes: int, *,
+                        training: bool) -> tuple[list[int], int]:
+    """(elements per point of the input and of every module's output, parameters) of one ``arch`` model.
+
+    Forward hooks on a one-model ensemble fed two points (BatchNorm in training mode needs more than one value per
+    channel); every output holds both points, so its element count halved is one point's.
+    """
     import torch
 
     from ascent_fails.nn_experiments.models import build_model
 
-    model = build_model(arch, 1, num_classes, seeds=[0], input_shape=tuple(input_shape)).eval()
-    largest = [int(torch.Size(input_shape).numel())]
+    model = build_model(arch, 1, num_classes, seeds=[0], input_shape=tuple(input_shape)).train(training)
+    counts = [int(torch.Size(input_shape).numel())]
 
     def record(_module: Any, _inputs: Any, output: Any) -> None:
         if isinstance(output, torch.Tensor):
-            largest.append(int(output[0].numel()))  # [1 model, 1 point, ...] or [1 point, N·C, H, W]: one of each
+            counts.append(int(output.numel()) // 2)
 
     handles = [m.register_forward_hook(record) for m in model.modules() if m is not model]
     try:
         with torch.no_grad():
-            model(torch.zeros(1, 1, *input_shape))
+            model(torch.zeros(1, 2, *input_shape))
     finally:
         for handle in handles:
             handle.remove()
-    return max(largest)
+    return counts, sum(p.numel() for p in model.parameters())
+
+
+@functools.lru_cache(maxsize=32)
+def activation_elements(arch: str, input_shape: tuple[int, ...], num_classes: int) -> int:
+    """A_max: the most elements any module of one ``arch`` model outputs for one point of ``input_shape``."""
+    return max(_elements_per_point(arch, input_shape, num_classes, training=False)[0])
 
 
 @dataclass(frozen=True)
@@ -86,25 +96,8 @@ class TrainingFootprint:
 @functools.lru_cache(maxsize=32)
 def training_footprint(arch: str, input_shape: tuple[int, ...], num_classes: int) -> TrainingFootprint:
     """A_sum and P of one ``arch`` model (forward hooks on a one-model ensemble in training mode)."""
-    import torch
-
-    from ascent_fails.nn_experiments.models import build_model
-
-    model = build_model(arch, 1, num_classes, seeds=[0], input_shape=tuple(input_shape)).train()
-    total = [int(torch.Size(input_shape).numel())]
-
-    def record(_module: Any, _inputs: Any, output: Any) -> None:
-        if isinstance(output, torch.Tensor):
-            total.append(int(output.numel()) // 2)  # one model, two points: per point
-
-    handles = [m.register_forward_hook(record) for m in model.modules() if m is not model]
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, 2, *input_shape))  # two points: BatchNorm needs more than one value per channel
-    finally:
-        for handle in handles:
-            handle.remove()
-    return TrainingFootprint(sum(total), sum(p.numel() for p in model.parameters()))
+    counts, parameters = _elements_per_point(arch, input_shape, num_classes, training=True)
+    return TrainingFootprint(sum(counts), parameters)
 
 
 def training_peak_bytes(chunk: int, batch: int, footprint: TrainingFootprint, element_bytes: int = 4) -> int:

@@ -6,7 +6,7 @@ Writes into ``--out``: ``results.json`` (schema in :mod:`~ascent_fails.nn_experi
 ``--cache-dir`` says otherwise, the trained ensembles under ``cache/``.
 
 Protocols (docs/experiments.md). The default is the *quick* protocol, ``quick_sweep.toml``: the paper's
-setting scaled down to run in minutes on a 2-core CPU (same N, same nine forget sets, same datamodels, the
+setting scaled down to run in minutes on a 2-core CPU (same N, same default forget sets, same datamodels, the
 paper's GA grid and its GDA/SCRUB learning rates, but one value of the two secondary GDA/SCRUB axes and one
 learning rate per baseline). ``--full`` is the paper's, ``default_sweep.toml``: GA 7 lr × 5 snapshots, GDA
 and SCRUB 4 lr × 2 ascent epochs × 2 forget batches × 3 snapshots, plus the baselines, N = 100, datamodels
@@ -50,7 +50,7 @@ class RunRequest:
     arch: str | None = None  # None: the MLP on CPU for digits/synthetic, ResNet-9 on CUDA or for CIFAR-10
     datamodel_models: int | None = None  # M subset models of the datamodel matrix (inputs.DataSettings: 4,000)
     epochs: int | None = None  # training epochs of every ensemble (None: the recipe's, 24 for ResNet-9)
-    floor_per_set: bool = False  # measure the noise floor on every forget set, not only the first
+    floor_first_set_only: bool = False  # measure the noise floor on the first forget set only (every set by default)
     klom_direction: str | None = None  # overrides the sweep's (names.KLOM_DIRECTIONS)
     cache_dir: str | Path | None = None  # trained-ensemble cache; None: OUT/cache
     threads: int | None = None  # torch CPU threads; None: torch's own choice on this machine (threads.py)
@@ -100,8 +100,8 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
     sweep = sweep.narrow(methods=request.methods, forget_sets=request.forget_sets, n_models=request.n_models,
                          dataset=request.dataset)
     changes: dict[str, Any] = {}
-    if request.floor_per_set:
-        changes["floor_per_set"] = True
+    if request.floor_first_set_only:
+        changes["floor_per_set"] = False
     if request.klom_direction is not None:
         changes["klom_direction"] = request.klom_direction
     sweep = replace(sweep, **changes) if changes else sweep
@@ -233,7 +233,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None, metavar="E",
                         help="training epochs of the pretrained and oracle models (default: the recipe's, 24 for "
                              "ResNet-9, 30 for the digits); a triangular schedule keeps its shape. Changes the models")
-    parser.add_argument("--floor-per-set", action="store_true", help="measure the noise floor on every forget set")
+    parser.add_argument("--floor-first-set-only", action="store_true",
+                        help="measure the noise floor on the first forget set only (default: on every forget set, "
+                             "one more oracle ensemble per set)")
     parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS, default=None, help="KL direction (default: the sweep's)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="trained-ensemble cache (default: OUT/cache)")
@@ -268,7 +270,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         arch=args.arch,
         datamodel_models=args.datamodel_models,
         epochs=getattr(args, "epochs", None),
-        floor_per_set=args.floor_per_set,
+        floor_first_set_only=args.floor_first_set_only,
         klom_direction=args.klom_direction,
         cache_dir=args.cache_dir,
         threads=args.threads,
@@ -282,7 +284,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
 EPILOG = (
     "Writes results.json, scatter_forget_vs_validation.png (Fig. 1/3/6), scatter_forget_vs_retain.png (Fig. 7), "
     "illusion.png (Fig. 2) and table1.md (Table 1) into --out; finished runs are kept under OUT/units and a rerun "
-    "resumes. Default: the quick protocol, quick_sweep.toml (N=100, nine forget sets, the paper's GA grid and GDA/SCRUB "
+    "resumes. Default: the quick protocol, quick_sweep.toml (N=100, the default forget sets, the paper's GA grid and GDA/SCRUB "
     "learning rates, but ascent_epochs=5 and forget batch 64 only, and one lr per fine-tune/rewind/noisy baseline); "
     "--full runs the paper's grids, default_sweep.toml (GDA/SCRUB 4 lr x 2 ascent epochs x 2 forget batches, "
     "3/2/4 baseline runs). Definitions: docs/experiments.md."

@@ -123,7 +123,7 @@ def table1_from_results(results: Mapping[str, Any]) -> Table1:
     notes = ()
     if measured and not all(fs.get("floor") for fs in results["forget_sets"]):
         notes = (f"Sets without a floor of their own share the one measured on {', '.join(measured)} "
-                 "(`--floor-per-set` measures every set's).",)
+                 "(the run used `--floor-first-set-only`; without it every set gets its own).",)
     return Table1(dataset=results["dataset"], arch=results.get("arch"), n_models=int(results["n_models"]),
                   direction=k["direction"], bins=int(k["bins"]), eps=float(k["eps"]), rows=tuple(rows), notes=notes)
 

@@ -61,8 +61,10 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed (or the process dies)
-        with os.fdopen(handle, "wb") as file:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the descriptor is closed (or the process dies)
+        # closefd=False: the descriptor, and with it the lock, stays open until the file has its final name, so
+        # remove_orphans in another run never takes a temp file that is still being hashed or renamed for an orphan
+        with os.fdopen(handle, "wb", closefd=False) as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
@@ -73,6 +75,8 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(handle)
     return target
 
 

@@ -121,7 +121,11 @@ def quarantine(path: str | os.PathLike, reason: str, *, warn: bool = True) -> Pa
     target = Path(path)
     stamp = f"{QUARANTINE_MARK}{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}"
     moved = target.with_name(target.name + stamp)
-    os.replace(target, moved)
+    try:
+        os.replace(target, moved)
+    except FileNotFoundError:
+        # another process (a concurrent run of the same configuration) moved it aside first: nothing left to do
+        return target
     record = record_path(target)
     if record.exists():
         os.replace(record, record.with_name(record.name + stamp))

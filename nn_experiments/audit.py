@@ -102,8 +102,13 @@ def parse_grid(data: Mapping[str, Any], where: str = "the grid") -> GridFile:
         if not values:
             raise ValueError(f"{where}: hyperparameter {name!r} has an empty list of values")
         for v in values:
+            if not isinstance(v, (int, float, str)):  # bool is an int; lists and tables are not grid values
+                raise ValueError(f"{where}: hyperparameter {name!r} has the value {v!r}; values are numbers, "
+                                 "strings or booleans")
             if isinstance(v, float) and not math.isfinite(v):
                 raise ValueError(f"{where}: hyperparameter {name!r} has the non-finite value {v!r}")
+            if name == "lr" and (isinstance(v, (bool, str)) or not v > 0):
+                raise ValueError(f"{where}: hyperparameter 'lr' has the value {v!r}; a learning rate is a number > 0")
         axes.append((str(name), values))
     return GridFile(tuple(epochs), tuple(axes), dict(options))
 
@@ -201,12 +206,14 @@ def user_choice(rows: Sequence[Mapping[str, Any]], pretrained_validation_accurac
 
 
 def oracle_choice(rows: Sequence[Mapping[str, Any]], classes: Sequence[str]) -> int:
-    """Index of the configuration the oracles pick: the lowest worst-group KLoM among those neither broken nor
+    """Index of the configuration the oracles pick: an unlearned one if any (classes are decided by intervals, so
+    the lowest value need not be unlearned), then the lowest worst-group KLoM among those neither broken nor
     flagged (all if none is)."""
     if not rows:
         raise ValueError("oracle_choice needs at least one configuration")
     candidates = [i for i, c in enumerate(classes) if c not in _UNUSABLE] or list(range(len(rows)))
-    return min(candidates, key=lambda i: (worst_group(rows[i]), _row_cost(rows[i]), int(rows[i]["epoch"]), i))
+    return min(candidates, key=lambda i: (classes[i] != "unlearned", worst_group(rows[i]), _row_cost(rows[i]),
+                                          int(rows[i]["epoch"]), i))
 
 
 def _short(row: Mapping[str, Any], cls: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def classify(row: Mapping[str, Any], start: Mapping[str, Any], floor: Mapping[st
     if flags.get("collapsed") or flags.get("spread"):
         return "flagged"
     floors = _floor_intervals(floor, floor_ci)
-    if all(interval_of(row, g).low <= floors[g].high for g in GROUPS):
+    if all(interval_of(row, g).value <= floors[g].high for g in GROUPS):
         return "unlearned"
     forget, pre = interval_of(row, "forget"), interval_of(start, "forget")
     band = Interval(pre.low / NEAR_BAND_FACTOR, pre.value, pre.high * NEAR_BAND_FACTOR)
@@ -215,8 +215,8 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
             "High-influence (PC or influence-ranked) forget sets are harder to unlearn than random sets of the same size.",
             majority(n_claimed=n_harder, n_overlap=n_overlap, n=len(pairs)) if intervals else None,
             f"best worst-group KLoM over unbroken, unflagged GA/GDA/SCRUB configurations, PC set vs the random set(s) of "
-            f"equal size: {detail} (significantly harder in {n_harder}/{len(pairs)} pairs, intervals overlap in "
-            f"{n_overlap}). Rule: a pair is harder when the PC set's interval lies above every random draw's; reproduced "
+            f"equal size: {detail} (intervals separate, harder, in {n_harder}/{len(pairs)} pairs, overlap in "
+            f"{n_overlap}; the intervals are over models, so with one draw per size they do not cover draw-to-draw spread). Rule: a pair is harder when the PC set's interval lies above every random draw's; reproduced "
             f"when more than half the pairs are harder, undecided when at least half overlap; {note}.",
         ))
     else:
@@ -241,7 +241,7 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
             majority(n_claimed=n_up, n_overlap=n_overlap, n=len(steps)) if intervals else None,
             "best worst-group KLoM (unbroken, unflagged GA/GDA/SCRUB configurations) on the random sets by size: "
             + ", ".join(f"|F|={sets[n]['size']} ({n}): {best[n].text()}" for s in sizes for n in randoms[s])
-            + f" (significant increases in {n_up}/{len(steps)} steps, overlaps in {n_overlap}). Rule: a step rises when "
+            + f" (intervals separate, rising, in {n_up}/{len(steps)} steps, overlap in {n_overlap}; intervals over models only). Rule: a step rises when "
             f"the interval of every draw at the larger size lies above that of every draw at the smaller; reproduced when "
             f"more than half the steps rise, undecided when at least half overlap; {note}.",
         ))

@@ -109,8 +109,8 @@ def search_costs(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def cost_summary(results: Mapping[str, Any]) -> str:
-    """One paragraph for ``report.md``: per method, the median (over forget sets) cost of its most expensive
-    configuration with and without the extras, and the median search cost (module docstring)."""
+    """One paragraph for ``report.md``: per method, the cost of its most expensive configuration over all forget
+    sets, with and without the extras, and the median (over forget sets) search cost (module docstring)."""
     import numpy as np
 
     rows = results["runs"]

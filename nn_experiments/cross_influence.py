@@ -205,7 +205,10 @@ def outcomes_per_set(results: Mapping[str, Any], method: str) -> dict[str, dict[
             continue
         floor, floor_ci = floor_of(results, fs), floor_interval_of(results, fs)
         flags = [bool(broken(r, start[name], floor, floor_ci)) for r in rows]
-        unbroken = [r["klom_p95"]["forget"] for r, f in zip(rows, flags) if not f]
+        # a blind-spot (flagged) configuration is no evidence of unlearning: left out like the claims' difficulty
+        usable = [not f and not ((r.get("flags") or {}).get("collapsed") or (r.get("flags") or {}).get("spread"))
+                  for r, f in zip(rows, flags)]
+        unbroken = [r["klom_p95"]["forget"] for r, ok in zip(rows, usable) if ok]
         best = min(unbroken) if unbroken else None
         pretrained = start[name]["klom_p95"]["forget"]
         out[name] = {"best_unbroken_forget": best, "fraction_broken": sum(flags) / len(flags), "n_configs": len(rows),

@@ -119,18 +119,21 @@ def probe_models_per_pass(ensemble: Any, batch_size: int, candidates: list[int] 
     x = torch.randn(n_models, batch_size, *ensemble.config.input_shape, generator=generator).to(device)
     use_amp = mixed_precision and device.type == "cuda"
     rates: dict[int, float] = {}
-    for k in candidates or _candidates(n_models):
-        module.set_models_per_pass(k)
-        for step in range(1 + repeats):
-            if step == 1:
-                _sync(device)
-                started = time.perf_counter()
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss = module(x).float().square().mean()
-            module.zero_grad(set_to_none=True)
-            loss.backward()
-        _sync(device)
-        rates[k] = repeats * batch_size / (time.perf_counter() - started)
+    # enable_grad: the probe also runs from Ensemble.logits (under no_grad) the first time a loaded ensemble
+    # evaluates on CUDA, and a training step needs the autograd graph
+    with torch.enable_grad():
+        for k in candidates or _candidates(n_models):
+            module.set_models_per_pass(k)
+            for step in range(1 + repeats):
+                if step == 1:
+                    _sync(device)
+                    started = time.perf_counter()
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    loss = module(x).float().square().mean()
+                module.zero_grad(set_to_none=True)
+                loss.backward()
+            _sync(device)
+            rates[k] = repeats * batch_size / (time.perf_counter() - started)
     return rates
 
 

@@ -93,7 +93,7 @@ class RayExecutor:
         self.address = address
         self.threads_per_task = threads_per_task
         if not ray.is_initialized():
-            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            options: dict[str, Any] = {"include_dashboard": False}
             if address is None:
                 options["num_cpus"] = num_cpus  # None: every core of this machine
             ray.init(address=address, **options)

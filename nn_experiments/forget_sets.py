@@ -13,7 +13,7 @@
   principal component of the train×train datamodel matrix Θ (row i = the datamodel of target i), or the ⌈k/2⌉
   largest plus the ⌊k/2⌋ smallest projections (``pc*_top_bottom``): the paper's construction. On digits the
   top components are nearly degenerate (one per class, explained variance 8.2 / 7.7 / 6.2 / 5.7 %), so which
-  class a PC set picks is noise (split-half Jaccard 0 to 0.6, docs/experiments.md#pc-set-stability): they are
+  class a PC set picks is noise (split-half Jaccard 0.00 to 0.05, docs/experiments.md#pc-set-stability): they are
   measured in the stability table but not part of the default digits sweep;
 * ``file``: indices listed in a ``.npy`` file or a text file (integers separated by whitespace or commas,
   ``#`` starts a comment).

@@ -323,6 +323,9 @@ def _run_sweep(sweep: Sweep, inputs: ExperimentInputs, out_dir: str | Path, *, p
         if payload is None:  # damaged since it was checked above: computed again, here
             computed += compute_unit(fs, run, tag)
             payload = load_verified(unit_path(fs, run, tag), _unit_payload)
+            if payload is None:
+                raise RuntimeError(f"{unit_path(fs, run, tag)}: written again but still fails verification; "
+                                   "is the output folder's file system faulty or shared with a foreign writer?")
         (illusion_rows if tag == "illusion" else runs).extend(payload["rows"])
     title = (f"noise floor: a second, independent oracle ensemble ({n_models} models) on {', '.join(floor_sets)}"
              + ("; oracle leave-out checks" if inputs.oracle_check is not None else ""))

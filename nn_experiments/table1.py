@@ -209,5 +209,5 @@ def paper_comparison(results: Mapping[str, Any]) -> str:
             f"{results.get('arch', '?')} at N = {results.get('n_models')} here. A small model that fits a small "
             "training set exactly makes each training point's margin far larger than when it is held out, so the "
             "pretrained models are much further from the oracles on F than the paper's models, trained on 60,000 "
-            "images, are on theirs; on R and the validation set the pretrained models sit near this run's noise "
-            "floor, which is set by N, not by the data (docs/experiments.md#table-1).")
+            "images, are on theirs; on R and the validation set the scale is set by this run's noise floor, "
+            "which depends on N, not on the data (docs/experiments.md#table-1).")

@@ -36,3 +36,23 @@ def test_files_newer_than_the_run_are_kept(tmp_path):
     fresh.write_text("another run's write, just started")
     assert remove_orphans(tmp_path, older_than=time.time() - 60) == [] and fresh.exists()
     assert remove_orphans(tmp_path) == [fresh]  # without the age test it is an orphan (not locked)
+
+
+def test_a_write_stays_locked_until_it_has_its_final_name(tmp_path):
+    # another run's cleanup during the last step of a write (the manifest hashes the finished temp file there)
+    # must not take the temp file: before the fix the lock ended with the file object, and this write crashed
+    removed = []
+
+    def cleanup_meanwhile(temp):
+        assert temp.exists()
+        removed.extend(remove_orphans(tmp_path, older_than=time.time() + 60))
+
+    atomic_write_bytes(tmp_path / "a.bin", lambda f: f.write(b"data"), before_replace=cleanup_meanwhile)
+    assert removed == [] and (tmp_path / "a.bin").read_bytes() == b"data"
+
+
+def test_negative_control_an_unlocked_temp_file_is_taken(tmp_path):
+    # the same cleanup does remove a temp file nobody holds: the test above can fail
+    orphan = tmp_path / ".a.bin.abcd1234.tmp"
+    orphan.write_bytes(b"half")
+    assert remove_orphans(tmp_path, older_than=time.time() + 60) == [orphan] and not orphan.exists()

@@ -56,3 +56,12 @@ def test_negative_control_a_size_only_record_misses_same_size_edits(tmp_path):
     path.write_bytes(b'{"klom": 1.26}')
     assert integrity.digest(path)["size"] == json.loads(record_path(path).read_text())["size"]
     assert "SHA-256" in check(path)
+
+
+def test_a_file_another_process_moved_aside_first_is_not_an_error(tmp_path, capsys):
+    # two runs of one configuration may both find the same damaged file; the second move must not crash
+    from ascent_fails.integrity import quarantine
+
+    gone = tmp_path / "a.json"
+    assert quarantine(gone, "damaged") == gone
+    assert list(tmp_path.iterdir()) == [] and capsys.readouterr().err == ""

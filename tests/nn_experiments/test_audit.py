@@ -175,6 +175,15 @@ def test_negative_control_the_oracle_choice_does_read_klom():
     assert moved / 200 > 0.7  # 4/5 = 0.8 expected: the argmin of 5 fresh draws is a different row
 
 
+def test_the_oracle_choice_prefers_an_unlearned_configuration_to_a_lower_value():
+    # classes are decided by intervals: the lowest worst-group value can be "partial" while a slightly higher
+    # one, with a wider interval reaching the floor, is "unlearned"; the oracles pick the unlearned one
+    rows = [{"accuracy": {"forget": 0.9, "validation": 0.9}, "cost": 0.1, "epoch": e,
+             "klom_p95": {g: v for g in ("forget", "retain", "validation")}} for e, v in ((1, 1.0), (2, 1.1))]
+    assert audit_mod.oracle_choice(rows, ["partial", "unlearned"]) == 1
+    assert audit_mod.oracle_choice(rows, ["partial", "partial"]) == 0  # control: by value when neither is
+
+
 def test_grid_file_format_and_mistakes(tmp_path):
     from ascent_fails.cli_errors import UsageError
 
@@ -190,6 +199,9 @@ def test_grid_file_format_and_mistakes(tmp_path):
                        ("snapshot_epochs = [-1]\nlr = [0.1]\nsteps = 1\n", "snapshot_epochs"),
                        ("snapshot_epochs = [1]\nlr = []\nsteps = 1\n", "'lr'"),
                        ("snapshot_epochs = [1]\nlr = [0.1]\nsteps = 1\n[options]\nbatch = 3\n", "batch"),
+                       ("snapshot_epochs = [1]\nlr = [[0.1, 0.2]]\nsteps = 1\n", "'lr'"),
+                       ("snapshot_epochs = [1]\nlr = [0.1, \"a\"]\nsteps = 1\n", "'lr'"),
+                       ("snapshot_epochs = [1]\nlr = [0.0]\nsteps = 1\n", "'lr'"),
                        ("snapshot_epochs = [1\n", "TOML")]:
         bad = tmp_path / "bad.toml"
         bad.write_text(text)

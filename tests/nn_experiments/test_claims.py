@@ -55,7 +55,7 @@ def test_claims_are_computed_from_the_numbers_and_state_rule_and_seeds():
     assert "Rule:" in claims["pc_harder"].evidence and "Rule:" in claims["larger_harder"].evidence
     assert "illusion" not in claims  # no illusion runs in these results
     flipped = {c.id: c for c in judge.assess_claims(make_results(pc_harder=False))}
-    assert flipped["pc_harder"].reproduced is False and "harder in 0/1" in flipped["pc_harder"].evidence
+    assert flipped["pc_harder"].reproduced is False and "harder, in 0/1" in flipped["pc_harder"].evidence
 
 
 def test_overlapping_intervals_leave_a_comparison_undecided():

@@ -94,6 +94,15 @@ def test_the_probe_times_every_candidate() -> None:
     assert all(torch.equal(before[k], v) for k, v in ensemble.module.state_dict().items())  # a copy was probed
 
 
+def test_the_probe_runs_under_no_grad() -> None:
+    # Ensemble.logits (no_grad) triggers the CUDA probe the first time a loaded ensemble evaluates: the probe's
+    # training steps must build their graph anyway (before the fix: "element 0 of tensors does not require grad")
+    ensemble = Ensemble.build(EnsembleConfig("cnn", 10, (1, 8, 8), seeds=(0, 1)))
+    with torch.no_grad():
+        rates = engine_mod.probe_models_per_pass(ensemble, batch_size=4, repeats=1)
+    assert sorted(rates) == [1, 2] and all(r > 0 for r in rates.values())
+
+
 def test_the_cache_key_holds_no_engine_option(digits, tmp_path) -> None:
     """The spec that is hashed into the key names no engine option (they do not change the models)."""
     x, y = digits[0][:24], digits[1][:24]

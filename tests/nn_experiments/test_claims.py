@@ -138,6 +138,17 @@ def test_unlearned_means_every_interval_reaches_the_floor_interval_and_no_flag()
     assert judge.classify(spread, START, FLOOR, FLOOR_CI) == "flagged"
 
 
+def test_a_wide_interval_touching_the_floor_is_not_unlearned():
+    # "within the floor's interval" is about the value: doing nothing at twice the floor with a wide interval
+    # (random_75_seed4: 1.16 [0.69, 1.69] vs floor 0.52 [0.24, 0.82]) must not count as unlearned
+    wide = _row("ga", "a", 1.0, 1.0, retain=1.0)
+    wide["klom_ci"] = {g: [0.7, 1.3] for g in wide["klom_p95"]}
+    assert judge.classify(wide, START, FLOOR, FLOOR_CI) == "partial"
+    inside = _row("ga", "a", 0.75, 0.75, retain=0.75)
+    inside["klom_ci"] = {g: [0.5, 1.0] for g in inside["klom_p95"]}  # control: same width, value inside
+    assert judge.classify(inside, START, FLOOR, FLOOR_CI) == "unlearned"
+
+
 @given(st.dictionaries(st.text(min_size=1).filter(lambda k: k not in ("klom_p95", "klom_ci", "accuracy", "flags")),
                        st.one_of(st.integers(), st.text(), st.floats(allow_nan=False)), max_size=5),
        st.sampled_from([(1.9, 1.0, 0.95), (2.7, 1.0, 0.95), (1.0, 2.5, 0.95), (0.75, 0.75, 0.95), (1.4, 1.0, 0.95),

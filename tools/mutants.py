@@ -52,6 +52,8 @@ _CO = "nn_experiments/cost.py"
 _VR_TESTS = "tests/nn_experiments/test_verdict_rules.py"
 _CL_TESTS = "tests/nn_experiments/test_claims.py"
 _BS_TESTS = "tests/nn_experiments/test_blind_spots.py"
+_AU = "nn_experiments/audit.py"
+_AU_TESTS = "tests/nn_experiments/test_audit.py"
 
 _SECTION_511 = ("lemma2", "lemma3", "lemma4", "lemma5", "corollary1")
 _FIG4 = ("figure4", "lemma8", "lemma9")
@@ -487,4 +489,15 @@ MUTANTS: tuple[Mutant, ...] = (
            '"cost_total": (float(gradient_evaluations) + FORWARD_COST * forward) / oracle,',
            "term left out", "the rewind checkpoint's training is not charged to the user",
            ("nn_verdicts",), tests=("tests/nn_experiments/test_cost.py",)),
+    Mutant("audit_oracle_choice_by_value", _AU,
+           'return min(candidates, key=lambda i: (classes[i] != "unlearned", worst_group(rows[i]), _row_cost(rows[i]),',
+           'return min(candidates, key=lambda i: (False, worst_group(rows[i]), _row_cost(rows[i]),',
+           "interval rule replaced by points", "the oracles pick the lowest value, a 'partial' one, over an unlearned "
+           "configuration: the audit says nothing reaches the floor when one does",
+           ("nn_audit",), tests=(_AU_TESTS,)),
+    Mutant("audit_user_drop_flipped", _AU,
+           'candidates = [i for i, r in enumerate(rows) if r["accuracy"]["validation"] >= floor] or list(range(len(rows)))',
+           'candidates = [i for i, r in enumerate(rows) if r["accuracy"]["validation"] <= floor] or list(range(len(rows)))',
+           "flipped inequality", "the user's rule keeps only configurations that lost validation accuracy",
+           ("nn_audit",), tests=(_AU_TESTS,)),
 )

@@ -146,6 +146,28 @@ def check_executor(request: RunRequest) -> None:
         except ImportError:
             raise UsageError("--executor", "ray needs Ray, which is not installed here: pip install 'ascent-fails[ray]' "
                                            "(or 'ray>=2.9'), or use --executor local (the default)") from None
+    if request.ray_address is not None and request.ray_address != "auto":
+        _check_reachable(request.ray_address)
+
+
+def _check_reachable(address: str, timeout: float = 3.0) -> None:
+    """``--ray-address``: HOST:PORT (or ray://HOST:PORT) that accepts a connection now.
+
+    Ray itself retries an unreachable head for minutes with log lines and no error; a user who mistyped the address
+    gets one message naming the flag instead.
+    """
+    import socket
+
+    from ascent_fails.cli_errors import UsageError
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError("--ray-address", f"{address!r} must be HOST:PORT (port 1-65535), ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise UsageError("--ray-address", f"no Ray head answers at {address} ({exc.strerror or exc}); start one "
+                                          "with `ray start --head` or check the address") from None
 
 
 def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:

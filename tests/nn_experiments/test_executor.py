@@ -34,3 +34,28 @@ def test_ray_missing_is_a_clear_message_and_exit_2(tmp_path, monkeypatch, capsys
 def test_ray_address_needs_the_ray_executor(tmp_path, capsys):
     assert cli_main(["nn", "run", "--out", str(tmp_path / "run"), "--ray-address", "auto", "--no-progress"]) == 2
     assert "--ray-address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("address, says", [("nonsense", "HOST:PORT"), ("127.0.0.1:99999", "HOST:PORT"),
+                                           ("127.0.0.1:1", "no Ray head answers")])
+def test_a_bad_or_unreachable_ray_address_is_named_before_anything_runs(tmp_path, capsys, address, says):
+    # Ray itself retries an unreachable head for minutes; the run must stop at once, exit 2, create nothing
+    pytest.importorskip("ray")
+    out = tmp_path / "run"
+    assert cli_main(["nn", "run", "--out", str(out), "--executor", "ray", "--ray-address", address,
+                     "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--ray-address" in err and says in err and not out.exists()
+
+
+def test_a_listening_address_passes_the_reachability_check():
+    # control: the check accepts a port that does answer (a plain listening socket stands in for a Ray head)
+    import socket
+
+    from ascent_fails.nn_experiments.run_command import _check_reachable
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        _check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
+        _check_reachable(f"ray://127.0.0.1:{server.getsockname()[1]}")

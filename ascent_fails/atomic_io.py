@@ -107,13 +107,22 @@ def atomic_savefig(figure: Any, path: str | os.PathLike, **savefig_kwargs: Any) 
 
 
 def _in_use(path: Path) -> bool:
-    """Whether another open file description holds the ``flock`` of ``path`` (a write in progress)."""
+    """Whether another open file description holds the ``flock`` of ``path`` (a write in progress).
+
+    Any failure to probe (the file vanished, cannot be opened, or the lock call fails for another reason) counts
+    as in use: clean-up never removes a file it cannot prove abandoned.
+    """
     if fcntl is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
+        # read-write: NFS carries a flock out as a POSIX byte-range lock, and an exclusive one needs a descriptor
+        # open for writing; a read-only probe gets EBADF there, so every orphan would look locked for ever
+        fd = os.open(path, os.O_RDWR)
     except OSError:
-        return True  # vanished or unreadable: leave it alone
+        try:
+            fd = os.open(path, os.O_RDONLY)  # not ours to write (another user's file): probe as far as we can
+        except OSError:
+            return True  # vanished or unreadable: leave it alone
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

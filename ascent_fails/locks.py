@@ -15,7 +15,10 @@ forwarding, which NFSv4 and Lustre/GPFS provide):
   through the entry locks). A run of another configuration is refused with
   :class:`~ascent_fails.cli_errors.UsageError` (exit 2) naming the live holder; when no run is live but the
   directory holds another configuration's results, it is refused unless ``force`` (which then replaces the
-  top-level results; per-configuration unit files are keyed and never collide).
+  top-level results; per-configuration unit files are keyed and never collide). The claim is re-entrant
+  within a process (``nn run`` holds ``--out`` from its first step to its last write; the sweep runner inside
+  claims it again and shares that claim), and :func:`check_output` asks the same question without claiming,
+  so that a command refuses a taken ``--out`` before it trains anything.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,7 +39,8 @@ from filelock import FileLock, Timeout
 
 from ascent_fails.atomic_io import atomic_write_json
 
-__all__ = ["LOCK_DIR", "entry_lock", "compute_once", "claim_output", "live_holders", "CONFIG_FILE"]
+__all__ = ["LOCK_DIR", "entry_lock", "compute_once", "claim_output", "check_output", "live_holders",
+           "CONFIG_FILE"]
 
 T = TypeVar("T")
 
@@ -111,6 +117,75 @@ def _describe(holder: dict[str, Any]) -> str:
             f"{holder.get('what', 'configuration unknown')})")
 
 
+@dataclass
+class _Claim:
+    """A claim this process holds: its configuration, how many nested blocks use it, its holder lock."""
+
+    config: str
+    depth: int
+    lock: FileLock
+    registration: Path
+    pid: int
+
+
+#: the claims this process holds, by resolved output directory (a nested claim of one directory shares the outer)
+_HELD: dict[str, _Claim] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _refusal(target: Path, config_key: str, force: bool, flag: str, me: str) -> None:
+    """Raise ``UsageError(flag, ...)`` if a run of ``config_key`` may not use ``target`` now (the claim's rule)."""
+    from ascent_fails.cli_errors import UsageError
+
+    others = [h for h in live_holders(target, exclude=me) if h.get("config") != config_key]
+    if others:
+        raise UsageError(flag, f"{str(target)!r} is in use by {_describe(others[0])}, a run of another "
+                               f"configuration; wait for it to finish or choose another {flag}")
+    try:
+        recorded = json.loads((target / CONFIG_FILE).read_text())
+    except (OSError, ValueError):
+        recorded = None
+    if isinstance(recorded, dict) and recorded.get("config") != config_key and not force:
+        raise UsageError(flag, f"{str(target)!r} holds the results of another configuration "
+                               f"({recorded.get('what', '?')}); choose another {flag}, or (nn run, reproduce) add "
+                               "--force to replace its results (the finished units of both are kept)")
+
+
+def check_output(out: str | os.PathLike, config_key: str, *, force: bool = False, flag: str = "--out") -> None:
+    """Raise the ``UsageError`` :func:`claim_output` would raise now, without claiming anything.
+
+    For a command's planning step, so that a refused ``out`` is refused before any expensive work (the claim
+    itself is still taken, and decides again, when the work starts). A directory this process holds passes
+    when it holds it for ``config_key``.
+    """
+    target = Path(out)
+    with _HELD_LOCK:
+        held = _held(target)
+    if held is not None:
+        _refuse_other_config_of_this_process(held, target, config_key, flag)
+        return
+    if target.is_dir():
+        _refusal(target, config_key, force, flag, _holder_id())
+
+
+def _refuse_other_config_of_this_process(held: _Claim, target: Path, config_key: str, flag: str) -> None:
+    """A nested claim (or check) of a directory this process holds: only for the configuration it holds it for."""
+    from ascent_fails.cli_errors import UsageError
+
+    if held.config != config_key:
+        raise UsageError(flag, f"{str(target)!r} is in use by this process for another configuration; "
+                               f"choose another {flag}")
+
+
+def _held(target: Path) -> _Claim | None:
+    """This process's claim of ``target`` (call with ``_HELD_LOCK``); one inherited through ``fork`` is not ours."""
+    held = _HELD.get(os.path.realpath(target))
+    if held is not None and held.pid != os.getpid():
+        _HELD.clear()  # a forked child: the parent's claims (and their flocks' fate) are the parent's
+        return None
+    return held
+
+
 @contextmanager
 def claim_output(out: str | os.PathLike, config_key: str, what: str, *, force: bool = False,
                  flag: str = "--out") -> Iterator[None]:
@@ -118,30 +193,43 @@ def claim_output(out: str | os.PathLike, config_key: str, what: str, *, force: b
 
     Raises ``UsageError(flag, ...)`` when a live run of another configuration holds ``out``, or when ``out``
     holds another configuration's results and ``force`` is false.
-    """
-    from ascent_fails.cli_errors import UsageError
 
+    Re-entrant within a process: a claim of a directory this process already holds for the same configuration
+    (e.g. ``nn run`` holds ``--out`` for the whole command and the sweep runner claims it again) shares the
+    outer claim, which is released when the outermost block ends; for another configuration it is refused.
+    """
     target = Path(out)
+    with _HELD_LOCK:  # threads of one process decide one at a time (the file locks below are per process)
+        held = _held(target)
+        if held is not None:
+            _refuse_other_config_of_this_process(held, target, config_key, flag)
+            held.depth += 1
+        else:
+            held = _claim(target, config_key, what, force, flag)
+            _HELD[os.path.realpath(target)] = held
+    try:
+        yield
+    finally:
+        with _HELD_LOCK:
+            held.depth -= 1
+            if held.depth == 0:
+                _HELD.pop(os.path.realpath(target), None)
+                held.registration.unlink(missing_ok=True)
+                held.lock.release()
+
+
+def _claim(target: Path, config_key: str, what: str, force: bool, flag: str) -> _Claim:
+    """Register this process in ``target`` for ``config_key`` (the first, outermost claim); see :func:`claim_output`."""
     holders = target / _HOLDERS
     holders.mkdir(parents=True, exist_ok=True)
     me = _holder_id()
-    mine = FileLock(holders / f"{me}.lock")
+    # not thread-local: the outermost block may end in another thread than the one that took the claim
+    mine = FileLock(holders / f"{me}.lock", thread_local=False)
     mine.acquire()
     try:
         (target / LOCK_DIR).mkdir(exist_ok=True)
         with FileLock(target / LOCK_DIR / "claim.lock"):  # one claim at a time: read, decide, register
-            others = [h for h in live_holders(target, exclude=me) if h.get("config") != config_key]
-            if others:
-                raise UsageError(flag, f"{str(target)!r} is in use by {_describe(others[0])}, a run of another "
-                                       f"configuration; wait for it to finish or choose another {flag}")
-            try:
-                recorded = json.loads((target / CONFIG_FILE).read_text())
-            except (OSError, ValueError):
-                recorded = None
-            if isinstance(recorded, dict) and recorded.get("config") != config_key and not force:
-                raise UsageError(flag, f"{str(target)!r} holds the results of another configuration "
-                                       f"({recorded.get('what', '?')}); choose another {flag}, or (nn run, reproduce) add "
-                                       "--force to replace its results (the finished units of both are kept)")
+            _refusal(target, config_key, force, flag, me)
             atomic_write_json(holders / f"{me}.json", {"holder": me, "host": socket.gethostname(), "pid": os.getpid(),
                                                        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                                        "config": config_key, "what": what})
@@ -149,8 +237,4 @@ def claim_output(out: str | os.PathLike, config_key: str, what: str, *, force: b
     except BaseException:
         mine.release()
         raise
-    try:
-        yield
-    finally:
-        (holders / f"{me}.json").unlink(missing_ok=True)
-        mine.release()
+    return _Claim(config=config_key, depth=1, lock=mine, registration=holders / f"{me}.json", pid=os.getpid())

@@ -146,6 +146,18 @@ def _seeds_note(results: Mapping[str, Any], draws: Mapping[int, int]) -> str:
     return f"1 model seed (sweep seed {seed}); random draws per size: {per_size}; {boot}"
 
 
+def _draws_caveat(randoms: Mapping[int, Sequence[str]]) -> str:
+    """What the comparison with random sets covers: the spread over models only (one draw of a size), or also
+    the spread between draws (several draws, every one of which must be beaten)."""
+    fewest = min((len(v) for v in randoms.values()), default=0)
+    if fewest <= 1:
+        return ("with one random draw of a size the intervals cover the spread over models, not the spread between "
+                "draws of the forget set")
+    return (f"at least {fewest} random draws per size: a structured set must beat every draw, so the spread between "
+            f"draws of the forget set enters the rule; by exchangeability alone a set beats all {fewest} draws with "
+            f"probability 1/{fewest + 1}, and the intervals must also separate")
+
+
 def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
     """The paper's qualitative network claims (docs/experiments.md#claims-judged-by-reproduce), judged on ``results`` (a results.json dict)."""
     sets, start = _sets_and_starts(results)
@@ -216,7 +228,7 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
             majority(n_claimed=n_harder, n_overlap=n_overlap, n=len(pairs)) if intervals else None,
             f"best worst-group KLoM over unbroken, unflagged GA/GDA/SCRUB configurations, PC set vs the random set(s) of "
             f"equal size: {detail} (intervals separate, harder, in {n_harder}/{len(pairs)} pairs, overlap in "
-            f"{n_overlap}; the intervals are over models, so with one draw per size they do not cover draw-to-draw spread). Rule: a pair is harder when the PC set's interval lies above every random draw's; reproduced "
+            f"{n_overlap}; {_draws_caveat(randoms)}). Rule: a pair is harder when the PC set's interval lies above every random draw's; reproduced "
             f"when more than half the pairs are harder, undecided when at least half overlap; {note}.",
         ))
     else:
@@ -241,7 +253,7 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
             majority(n_claimed=n_up, n_overlap=n_overlap, n=len(steps)) if intervals else None,
             "best worst-group KLoM (unbroken, unflagged GA/GDA/SCRUB configurations) on the random sets by size: "
             + ", ".join(f"|F|={sets[n]['size']} ({n}): {best[n].text()}" for s in sizes for n in randoms[s])
-            + f" (intervals separate, rising, in {n_up}/{len(steps)} steps, overlap in {n_overlap}; intervals over models only). Rule: a step rises when "
+            + f" (intervals separate, rising, in {n_up}/{len(steps)} steps, overlap in {n_overlap}; {_draws_caveat(randoms)}). Rule: a step rises when "
             f"the interval of every draw at the larger size lies above that of every draw at the smaller; reproduced when "
             f"more than half the steps rise, undecided when at least half overlap; {note}.",
         ))

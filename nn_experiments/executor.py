@@ -30,7 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["EXECUTORS", "Task", "Executor", "LocalExecutor", "RayExecutor", "make_executor", "RayMissing"]
+__all__ = ["EXECUTORS", "Task", "Executor", "LocalExecutor", "RayExecutor", "make_executor", "RayMissing",
+           "by_reference"]
 
 #: the executor names of ``--executor``
 EXECUTORS = ("local", "ray")
@@ -70,12 +71,42 @@ class RayMissing(RuntimeError):
     """``--executor ray`` was asked for but Ray is not installed."""
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...], threads: int) -> Any:
-    """Run ``fn(*args)`` in a Ray worker with ``threads`` torch threads (the CPUs the task asked for)."""
+def _call(fn: Callable[..., Any], threads: int, *args: Any) -> Any:
+    """Run ``fn(*args)`` in a Ray worker with ``threads`` torch threads (the CPUs the task asked for).
+
+    ``fn`` and ``args`` arrive as top-level arguments of the Ray task, so Ray has already replaced every object
+    reference among them by its value (read from the object store, zero-copy for arrays).
+    """
     import torch
 
     torch.set_num_threads(threads)
     return fn(*args)
+
+
+#: arguments of these types travel inline with their task (small); every other argument once by reference
+_INLINE = (bool, int, float, complex, str, bytes, type(None))
+
+
+def by_reference(tasks: Sequence[Task], put: Callable[[Any], Any]) -> list[tuple[Any, ...]]:
+    """The Ray arguments ``(fn, *args)`` of every task, each distinct object put in the object store once.
+
+    ``put`` is ``ray.put``. A function, and every argument that is not a plain scalar or string (the training
+    set, a ``Dataset``, the masks of an ensemble, a chunk's spec), is replaced by the reference ``put`` returns
+    for it, one ``put`` per distinct object (by identity) in the batch. Passing the arrays inline instead would
+    copy them into every task's specification: the CIFAR-10 training set (614 MB) once per ensemble chunk.
+    """
+    refs: dict[int, Any] = {}
+    keep: list[Any] = []  # the objects behind the ids, alive until the batch is built (ids are not reused)
+
+    def ref(obj: Any) -> Any:
+        if isinstance(obj, _INLINE):
+            return obj
+        if id(obj) not in refs:
+            refs[id(obj)] = put(obj)
+            keep.append(obj)
+        return refs[id(obj)]
+
+    return [(ref(task.fn), *(ref(arg) for arg in task.args)) for task in tasks]
 
 
 class RayExecutor:
@@ -104,15 +135,13 @@ class RayExecutor:
 
         if not tasks:
             return []
-        # each distinct function (e.g. the sweep's unit closure, which holds the data) is stored once in Ray's
-        # object store and handed to every task by reference, not serialised again per task
-        functions: dict[int, Any] = {}
-        for task in tasks:
-            if id(task.fn) not in functions:
-                functions[id(task.fn)] = self._ray.put(task.fn)
+        # each distinct function (e.g. the sweep's unit closure, which holds the data) and each distinct large
+        # argument (the training set of every ensemble chunk) is stored once in Ray's object store and handed to
+        # every task by reference, not serialised again per task
+        shipped = by_reference(tasks, self._ray.put)
         refs = [self._remote.options(num_cpus=0 if t.gpu else self.threads_per_task, num_gpus=1 if t.gpu else 0,
-                                     name=t.label[:60] or None).remote(functions[id(t.fn)], t.args, self.threads_per_task)
-                for t in tasks]
+                                     name=t.label[:60] or None).remote(fn, self.threads_per_task, *args)
+                for t, (fn, *args) in zip(tasks, shipped)]
         order = {ref: i for i, ref in enumerate(refs)}
         results: list[Any] = [None] * len(refs)
         pending = list(refs)

@@ -20,8 +20,9 @@
 
 The paper's nine CIFAR-10 sets are random 10 / 100 / 500 (seeds 0, 1, 2), top-10 and top-100 on PC1,
 250 top + 250 bottom on PC1, and the same three on PC2 (shipped with the benchmark). On digits (1,437
-training points) the default sweep runs twelve sets (:data:`DIGITS_DEFAULTS`): random 10 / 50 / 100 / 25 / 75,
-self-influence top 10 / 50 / 100 and class sets of 10 / 50 / 100 / 25 points, a spread of sizes and of
+training points) the default sweep runs fifteen sets (:data:`DIGITS_DEFAULTS`): three random draws of each size
+10 / 50 / 100 (so that a verdict "harder than random" or "larger is harder" sees the draw-to-draw spread, not one
+draw), self-influence top 10 / 50 / 100 and class sets of 10 / 50 / 100 points, a spread of sizes and of
 cross-influence for the test of the paper's App. A conjecture.
 
 >>> random_forget_set(1437, 10, seed=0).indices.tolist()
@@ -98,10 +99,10 @@ class DefaultSets:
             require_positive_int("forget set size", size, symbol="|F|")
 
 
-#: digits: the three random sets of the reference's seeds, two more sizes, and as many self-influence and class
-#: sets of matching sizes (twelve sets: a spread of sizes and of cross-influence, docs/experiments.md#forget-sets)
-DIGITS_DEFAULTS = DefaultSets(random=((10, 0), (50, 1), (100, 2), (25, 3), (75, 4)), influence=(10, 50, 100),
-                              classes=((10, 0), (50, 1), (100, 2), (25, 3)))
+#: digits: three random draws per size, the first of each size with the reference's seed (0, 1, 2), and one
+#: self-influence and one class set per size (fifteen sets: docs/experiments.md#forget-sets)
+DIGITS_DEFAULTS = DefaultSets(random=((10, 0), (50, 1), (100, 2), (10, 3), (50, 4), (100, 5), (10, 6), (50, 7), (100, 8)),
+                              influence=(10, 50, 100), classes=((10, 0), (50, 1), (100, 2)))
 
 
 def validate_indices(indices: Any, n_train: int, *, what: str = "indices") -> np.ndarray:
@@ -202,8 +203,10 @@ def default_forget_set_names(dataset_name: str) -> tuple[str, ...]:
     For CIFAR-10 they are the benchmark's shipped sets (:mod:`~ascent_fails.nn_experiments.benchmark_forget_sets`),
     otherwise those of :data:`DIGITS_DEFAULTS`.
 
-    >>> default_forget_set_names("digits")[:6]
-    ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'random_25_seed3', 'random_75_seed4', 'influence_top_10')
+    >>> default_forget_set_names("digits")[:4]
+    ('random_10_seed0', 'random_50_seed1', 'random_100_seed2', 'random_10_seed3')
+    >>> default_forget_set_names("digits")[9:12]
+    ('influence_top_10', 'influence_top_50', 'influence_top_100')
     >>> default_forget_set_names("cifar10")[-1]
     'pc2_top_bottom_500'
     """
@@ -380,10 +383,10 @@ def default_forget_sets(dataset: Any, datamodel: Any, *, defaults: DefaultSets =
 
     >>> rng = np.random.default_rng(0)
     >>> sets = default_forget_sets(1437, rng.normal(size=1437), labels=rng.integers(0, 10, 1437))
-    >>> [(s.name, s.size) for s in sets][5:7]
+    >>> [(s.name, s.size) for s in sets][9:11]
     [('influence_top_10', 10), ('influence_top_50', 50)]
     >>> len(sets), len({s.name for s in sets})
-    (12, 12)
+    (15, 15)
     """
     n_train = dataset.n_train if hasattr(dataset, "n_train") else require_positive_int("n_train", dataset)
     labels = getattr(dataset, "train_y", None) if labels is None else labels

@@ -30,6 +30,11 @@ with another key is then an error naming the key. :func:`load_plugin` imports ``
 ``path/to/file.py:function``) and checks it, raising :class:`~ascent_fails.cli_errors.UsageError` naming the
 flag (``--method``) for a missing module, a missing attribute, something not callable, or a wrong signature.
 
+A method written for *one* ``torch.nn.Module`` (a generator function ``(model, forget, retain, data, hparams, *,
+seed, generator)`` that yields once per epoch) becomes a plug-in of this signature with
+:func:`~ascent_fails.nn_experiments.per_model.per_model_method`; the suite then runs it on each of the N models
+in lock-step and writes the models back into the ensemble (:mod:`~ascent_fails.nn_experiments.per_model`).
+
 This module imports nothing heavy (no torch): the sweep validates grids against the registry before anything
 is trained.
 
@@ -115,8 +120,11 @@ def check_signature(fn: Callable[..., Any], name: str) -> None:
     try:
         signature.bind(None, None, None, None, None, seed=0, on_snapshot=None)
     except TypeError as exc:
+        # a per-model function handed over undecorated: say how to lift it (per_model.py)
+        hint = ("; a per-model generator function (model, ..., *, seed, generator) must be decorated with "
+                "ascent_fails.nn_experiments.per_model.per_model_method") if "generator" in signature.parameters else ""
         raise ValueError(f"{name} has the signature {name.rsplit(':', 1)[-1]}{signature}, which cannot be called as "
-                         f"(ensemble, forget, retain, data, hparams, *, seed, on_snapshot): {exc}") from None
+                         f"(ensemble, forget, retain, data, hparams, *, seed, on_snapshot): {exc}{hint}") from None
 
 
 def plugin_from_callable(fn: Any, name: str, hparams: Sequence[str] | None = None) -> MethodPlugin:

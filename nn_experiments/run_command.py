@@ -58,6 +58,8 @@ class RunRequest:
     executor: str = "local"  # executor.EXECUTORS: "local" (this process) or "ray"
     ray_address: str | None = None  # with executor="ray": the cluster to join (None: start Ray on this machine)
     force: bool = False  # replace the results of another configuration in --out (its units are kept)
+    seed: int | None = None  # overrides the sweep's seed: the root of every random choice (split, models, sets)
+    seeds: int = 1  # K: run seeds seed … seed + K − 1 and pool their claims (seed_runs.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +75,7 @@ class RunPlan:
     dataset: Any  # data.Dataset, loaded (no training has happened)
     arch: str
     extra_sets: tuple[Any, ...] = field(default=())  # forget_sets.ForgetSet read from forget_set_files
+    claim: tuple[str, str] = ("", "")  # runner.output_claim: (configuration key, description) --out is held for
 
 
 def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
@@ -80,11 +83,15 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
 
     Order: the flags' values, the sweep file (parsed and every grid point validated), the device, the data
     (loaded: seconds), the forget-set files against the data's size, the forget-set names, then the output
-    and cache directories (created and write-probed).
+    and cache directories (created and write-probed) and whether ``--out`` may take this configuration
+    (:func:`ascent_fails.locks.check_output`: not while a run of another one is live, not over another one's
+    results without ``--force``).
     """
     from ascent_fails.cli_errors import UsageError, output_dir
+    from ascent_fails.locks import check_output
     from ascent_fails.nn_experiments import preflight
     from ascent_fails.nn_experiments.inputs import DataSettings, model_plan
+    from ascent_fails.nn_experiments.runner import output_claim
     from ascent_fails.nn_experiments.sweep import packaged_sweep
     from ascent_fails.nn_experiments.threads import machine_threads
 
@@ -104,6 +111,10 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
         changes["floor_per_set"] = False
     if request.klom_direction is not None:
         changes["klom_direction"] = request.klom_direction
+    if request.seed is not None:
+        if isinstance(request.seed, bool) or not isinstance(request.seed, int) or not 0 <= request.seed < 2**32:
+            raise UsageError("--seed", f"{request.seed!r} must be an integer in [0, 2**32) (the sweep's root seed)")
+        changes["seed"] = request.seed
     sweep = replace(sweep, **changes) if changes else sweep
     if request.data_dir is not None and sweep.dataset != "cifar10":
         raise UsageError("--data-dir", f"only CIFAR-10 is read from a directory, and the data set is {sweep.dataset!r}; "
@@ -127,8 +138,11 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
         preflight.output_location("--cache-dir", request.cache_dir)
     target = output_dir("--out", out)
     cache = output_dir("--cache-dir", request.cache_dir) if request.cache_dir is not None else output_dir("--out", target / "cache")
+    # the key the sweep runner claims --out with (the inputs' ensemble seed is the settings' seed)
+    claim = output_claim(sweep, dataset, arch, recipe, settings.seed)
+    check_output(target, claim[0], force=request.force, flag="--out")
     return RunPlan(request=request, out=target, cache_dir=cache, sweep=sweep, protocol=protocol, settings=settings,
-                   dataset=dataset, arch=arch, extra_sets=extra_sets)
+                   dataset=dataset, arch=arch, extra_sets=extra_sets, claim=claim)
 
 
 def check_executor(request: RunRequest) -> None:
@@ -171,8 +185,15 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
 
 
 def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Train (or load) the ensembles of ``plan``, run (or resume) its sweep, write results.json, figures, table."""
+    """Train (or load) the ensembles of ``plan``, run (or resume) its sweep, write results.json, figures, table.
+
+    ``--out`` is claimed (:func:`ascent_fails.locks.claim_output`) before anything is trained and held until the
+    last file is written: a run of another configuration (``--force``) cannot write between this run's results
+    and its figures, and a refused ``--out`` (``UsageError``) costs no training. The sweep runner's own claim
+    shares this one.
+    """
     from ascent_fails.atomic_io import atomic_write_json
+    from ascent_fails.locks import claim_output
     from ascent_fails.nn_experiments.executor import make_executor
     from ascent_fails.nn_experiments.plots import write_figures
     from ascent_fails.nn_experiments.inputs import prepare_inputs
@@ -187,18 +208,22 @@ def execute(plan: RunPlan) -> tuple[dict[str, Any], dict[str, Path]]:
     if busy and progress:
         print(busy, file=sys.stderr, flush=True)
     started = time.perf_counter()
-    executor = make_executor(plan.request.executor, plan.request.ray_address)
-    inputs = prepare_inputs(plan.settings, plan.cache_dir, progress=progress, dataset=plan.dataset, executor=executor)
-    prepared = time.perf_counter()
-    results = run_sweep(plan.sweep, inputs, plan.out, progress=progress, executor=executor, force=plan.request.force)
-    results["protocol"] = plan.protocol
-    # data, datamodels and forget sets (this session; 0-ish when cached), then everything after them
-    results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
-                              threads=threads, threads_machine_default=machine_threads())
-    with stage("figures (Fig. 1-3, 6-7) and the Table 1 analogue", unit="file", enabled=progress) as bar:
-        files = write_figures(results, plan.out)
-        bar.update(len(files))
-    atomic_write_json(plan.out / RESULTS_FILE, results)
+    key, what = plan.claim
+    with claim_output(plan.out, key, what, force=plan.request.force, flag="--out"):
+        executor = make_executor(plan.request.executor, plan.request.ray_address)
+        inputs = prepare_inputs(plan.settings, plan.cache_dir, progress=progress, dataset=plan.dataset,
+                                executor=executor)
+        prepared = time.perf_counter()
+        results = run_sweep(plan.sweep, inputs, plan.out, progress=progress, executor=executor,
+                            force=plan.request.force)
+        results["protocol"] = plan.protocol
+        # data, datamodels and forget sets (this session; 0-ish when cached), then everything after them
+        results["timings"].update(prepare_seconds=prepared - started, total_seconds=time.perf_counter() - started,
+                                  threads=threads, threads_machine_default=machine_threads())
+        with stage("figures (Fig. 1-3, 6-7) and the Table 1 analogue", unit="file", enabled=progress) as bar:
+            files = write_figures(results, plan.out)
+            bar.update(len(files))
+        atomic_write_json(plan.out / RESULTS_FILE, results)
     return results, files
 
 
@@ -259,6 +284,13 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                         help="measure the noise floor on the first forget set only (default: on every forget set, "
                              "one more oracle ensemble per set)")
     parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS, default=None, help="KL direction (default: the sweep's)")
+    parser.add_argument("--seed", type=int, default=None, metavar="S",
+                        help="root seed of the sweep: data split, every ensemble, the datamodel, the forget sets' points "
+                             "and the unlearning runs (default: the sweep's, 0)")
+    parser.add_argument("--seeds", type=int, default=1, metavar="K",
+                        help="repeat the whole sweep on K seeds (S, S+1, ...; seed S in --out, the others in "
+                             "OUT/seeds/seed-<s>/) and pool the claims across them in OUT/seeds.json (default 1; "
+                             "each seed costs one more sweep)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="trained-ensemble cache (default: OUT/cache)")
     parser.add_argument("--threads", type=int, default=None, metavar="T",
@@ -300,6 +332,8 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         executor=args.executor,
         ray_address=args.ray_address,
         force=bool(getattr(args, "force", False)),
+        seed=getattr(args, "seed", None),
+        seeds=getattr(args, "seeds", 1),
     )
 
 
@@ -323,7 +357,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    results, files = run(args.out, request_from_args(args))
+    from ascent_fails.nn_experiments.seed_runs import run_seeds
+
+    outcome = run_seeds(args.out, request_from_args(args))
+    results, files = outcome.results[outcome.base], outcome.files[outcome.base]
     k, floor = results["klom"], results["floor"]
     print(f"{results['dataset']} ({results['arch']}, N={results['n_models']}, protocol: {results['protocol']}, "
           f"{results['timings']['threads']} torch thread{'' if results['timings']['threads'] == 1 else 's'}): {len(results['runs'])} configurations on "
@@ -333,4 +370,9 @@ def main(args: argparse.Namespace) -> int:
     for path in files.values():
         print(f"  wrote {path}")
     print(f"  wrote {Path(args.out) / 'results.json'}")
+    if outcome.summary is not None:
+        from ascent_fails.nn_experiments.claims_across_seeds import pooled_markdown
+
+        print(pooled_markdown(outcome.pooled))
+        print(f"  wrote {outcome.summary} (and one nn run per seed under {Path(args.out) / 'seeds'})")
     return 0

@@ -53,16 +53,20 @@ __all__ = ["run_sweep"]
 
 
 def _fingerprint(sweep: Sweep, inputs: ExperimentInputs) -> str:
+    return _fingerprint_of(sweep, inputs.dataset, inputs.arch, inputs.recipe, inputs.extra.get("ensemble_seed"))
+
+
+def _fingerprint_of(sweep: Sweep, dataset: Any, arch: str, recipe: Any, ensemble_seed: Any) -> str:
     what = {
-        "dataset": inputs.dataset.name,
-        "dataset_seed": inputs.dataset.seed,
-        "arch": inputs.arch,
-        "recipe": asdict(inputs.recipe),
+        "dataset": dataset.name,
+        "dataset_seed": dataset.seed,
+        "arch": arch,
+        "recipe": asdict(recipe),
         "n_models": sweep.n_models,
         "options": asdict(sweep.options),
         "klom": [sweep.klom_direction, sweep.klom_bins, sweep.klom_eps],
         "seed": sweep.seed,
-        "ensemble_seed": inputs.extra.get("ensemble_seed"),
+        "ensemble_seed": ensemble_seed,
         "scores": "klom_p95+centred klom_ci+flags+cost_total",  # rows scored before intervals/flags are not reused
     }
     return config_hash(what)[:16]
@@ -95,7 +99,20 @@ def _unit_payload(path: Path) -> dict[str, Any]:
 
 def config_key(sweep: Sweep, inputs: ExperimentInputs) -> str:
     """What ``results.json`` in an output directory is of: the unit fingerprint and the whole sweep, hashed."""
-    return config_hash({"fingerprint": _fingerprint(sweep, inputs), "sweep": sweep.to_dict()})
+    return output_claim(sweep, inputs.dataset, inputs.arch, inputs.recipe, inputs.extra.get("ensemble_seed"))[0]
+
+
+def output_claim(sweep: Sweep, dataset: Any, arch: str, recipe: Any, ensemble_seed: Any) -> tuple[str, str]:
+    """(:func:`config_key`, its description) from what a plan knows before anything is trained.
+
+    ``nn run`` claims ``--out`` with it before preparing the inputs (the runner's own claim then shares that
+    one, so both must be this key); ``ensemble_seed`` is the inputs' ``extra["ensemble_seed"]``.
+    """
+    key = config_hash({"fingerprint": _fingerprint_of(sweep, dataset, arch, recipe, ensemble_seed),
+                       "sweep": sweep.to_dict()})
+    what = (f"{dataset.name}, {arch}, N={sweep.n_models}, seed {sweep.seed}, "
+            f"{sweep.n_configurations()} configurations, config {key[:12]}")
+    return key, what
 
 
 def run_sweep(
@@ -113,11 +130,10 @@ def run_sweep(
     ``stop_after`` stops after that many *newly computed* units (a controlled interruption, used by the
     resume test) and returns ``{}`` without writing results.json. Returns the results dict otherwise.
     ``executor`` (default: in this process) runs the ensemble chunks and units; ``force`` lets this run replace
-    the results of another configuration in ``out_dir`` (never while a run of it is live).
+    the results of another configuration in ``out_dir`` (never while a run of it is live). A caller that holds
+    the claim of ``out_dir`` for this configuration already (``nn run``) shares it (the claim is re-entrant).
     """
-    key = config_key(sweep, inputs)
-    what = (f"{inputs.dataset.name}, {inputs.arch}, N={sweep.n_models}, seed {sweep.seed}, "
-            f"{sweep.n_configurations()} configurations, config {key[:12]}")
+    key, what = output_claim(sweep, inputs.dataset, inputs.arch, inputs.recipe, inputs.extra.get("ensemble_seed"))
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     with claim_output(out_dir, key, what, force=force):
         return _run_sweep(sweep, inputs, out_dir, progress=progress, stop_after=stop_after, executor=executor)

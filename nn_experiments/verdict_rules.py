@@ -9,7 +9,8 @@ resamples), never a point with an interval end:
 
 * :func:`separation`: ``a`` is above ``b`` when a.low > b.high, below when a.high < b.low, else they overlap.
   For two estimates of one quantity, 95 % intervals that do not overlap is a conservative test (its false-positive
-  rate is below 5 %; tests/nn_experiments/test_verdict_rules.py checks the rate on identical ensembles).
+  rate is below 5 %; tests/nn_experiments/test_verdict_rules.py checks the rate on ensembles of one distribution,
+  and tests/nn_experiments/test_difficulty_selection.py with the minimum over configurations that claims.py takes).
 * :func:`versus_draws`: a set compared with ``k`` random draws of the same size is *harder* only when its interval
   lies above the interval of *every* draw (and *easier* only when below every draw). With ``k = 1`` the rule sees
   the spread over models but not the spread between random draws; the verdict text says how many draws it had.

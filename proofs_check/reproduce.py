@@ -22,7 +22,7 @@ import argparse
 import importlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,12 @@ def _verdict(value: bool | None) -> str:
 
 
 def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[str, Any], nn: Mapping[str, Any] | None,
-                 nn_files: Mapping[str, Path], seconds: float) -> Path:
-    """Write ``out/report.md`` (atomically) from the outcomes of the steps; returns its path."""
+                 nn_files: Mapping[str, Path], seconds: float, *, pooled: Sequence[Any] | None = None) -> Path:
+    """Write ``out/report.md`` (atomically) from the outcomes of the steps; returns its path.
+
+    ``pooled``: the claims pooled over several seeds (``--seeds K``, :mod:`~ascent_fails.nn_experiments.seed_runs`);
+    the per-claim evidence is the base seed's, the pooled table follows it.
+    """
     from ascent_fails.atomic_io import atomic_write_text
     from ascent_fails.nn_experiments.claims import assess_claims, criteria
 
@@ -126,8 +130,16 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
         from ascent_fails.nn_experiments.cost import cost_summary
 
         lines += ["### Claims", "", criteria() + f" (Verdicts: {_doc_link('experiments.md', 'verdicts')}.)", ""]
+        seeds_note = "" if pooled is None else f" (seed {(nn.get('sweep') or {}).get('seed', '?')}; all seeds below)"
         for claim in assess_claims(nn):
-            lines.append(f"- {_verdict(claim.reproduced)} — {claim.statement} {claim.evidence}")
+            lines.append(f"- {_verdict(claim.reproduced)}{seeds_note} — {claim.statement} {claim.evidence}")
+        if pooled is not None:
+            from ascent_fails.nn_experiments.claims_across_seeds import pooled_markdown
+
+            lines += ["", "#### Across seeds", "",
+                      f"The sweep was run on {len({s for p in pooled for s in p.per_seed})} seeds (`--seeds`; each "
+                      "seed's files under [nn/seeds/](nn/seeds), pooled in [seeds.json](nn/seeds.json)); the App. A "
+                      "conjecture is pooled with the claims.", "", pooled_markdown(pooled), ""]
         lines += ["", controls(nn), "", "### Cost as a user pays it", "", cost_summary(nn), ""]
     if nn is not None:  # forget-set stability and the App. A conjecture (nn_experiments.pc_stability, cross_influence)
         from ascent_fails.nn_experiments.cross_influence import assess_conjecture, conjecture_markdown
@@ -220,8 +232,10 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
     if nn is not False:
         from ascent_fails.nn_experiments import run_command
 
+        from ascent_fails.nn_experiments.seed_runs import plan_seeds
+
         request = run_command.RunRequest(progress=progress) if nn is None else nn
-        plan = run_command.plan_run(Path(out) / "nn", request)  # a mistake in the nn flags fails now, not in step 3
+        plan = plan_seeds(Path(out) / "nn", request)  # a mistake in the nn flags fails now, not in step 3
     target = output_dir("--out", out)
 
     verify_file = target / "verify.json"
@@ -254,12 +268,14 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
         figures[f"figure {name}"] = outcome
         print(f"figure {name}: {'ok' if outcome['ok'] else 'FAILED ' + outcome['error']}")
 
-    results, files = None, {}
+    results, files, pooled = None, {}, None
     if plan is not None:
-        from ascent_fails.nn_experiments.run_command import execute
+        from ascent_fails.nn_experiments.seed_runs import execute_seeds
 
-        results, files = execute(plan)
-    path = write_report(target, verify, figures, results, files, time.perf_counter() - started)
+        runs = execute_seeds(plan, target / "nn")
+        results, files = runs.results[runs.base], runs.files[runs.base]
+        pooled = runs.pooled if len(runs.seeds) > 1 else None
+    path = write_report(target, verify, figures, results, files, time.perf_counter() - started, pooled=pooled)
     ok = bool(verify.get("all_passed")) and all(o["ok"] for o in figures.values())
     return Reproduction(report=path, ok=ok, verify=verify, figures=figures, nn=results)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from ascent_fails.atomic_io import TEMP_PATTERN, atomic_write_bytes, remove_orphans
 
 
@@ -56,3 +58,81 @@ def test_negative_control_an_unlocked_temp_file_is_taken(tmp_path):
     orphan = tmp_path / ".a.bin.abcd1234.tmp"
     orphan.write_bytes(b"half")
     assert remove_orphans(tmp_path, older_than=time.time() + 60) == [orphan] and not orphan.exists()
+
+
+class NfsFcntl:
+    """``fcntl`` as NFS behaves: an exclusive ``flock`` is a POSIX write lock, refused (EBADF) on a read-only fd."""
+
+    def __init__(self, real):
+        self.real, self.LOCK_EX, self.LOCK_NB = real, real.LOCK_EX, real.LOCK_NB
+
+    def flock(self, fd, operation):
+        import errno
+
+        if operation & self.real.LOCK_EX and self.real.fcntl(fd, self.real.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        return self.real.flock(fd, operation)
+
+
+def _old_orphan(folder):
+    orphan = folder / ".models.pt.a1b2c3d4.tmp"
+    orphan.write_bytes(b"half")
+    old = time.time() - 60
+    os.utime(orphan, (old, old))
+    return orphan
+
+
+def test_on_nfs_orphans_are_still_removed_and_live_writes_still_kept(tmp_path, monkeypatch):
+    import fcntl
+
+    from ascent_fails import atomic_io
+
+    monkeypatch.setattr(atomic_io, "fcntl", NfsFcntl(fcntl))
+    orphan = _old_orphan(tmp_path)
+    removed = []
+
+    def cleanup_meanwhile(temp):  # a live write on the same "NFS": its temp file must survive the clean-up
+        os.utime(temp, (time.time() - 60,) * 2)
+        removed.extend(remove_orphans(tmp_path, older_than=time.time()))
+
+    atomic_write_bytes(tmp_path / "a.bin", lambda f: f.write(b"data"), before_replace=cleanup_meanwhile)
+    assert removed == [orphan] and not orphan.exists() and (tmp_path / "a.bin").read_bytes() == b"data"
+
+
+def test_negative_control_a_read_only_probe_on_nfs_never_removes_an_orphan(tmp_path, monkeypatch):
+    # expected rate 1: under the simulated NFS a read-only probe always fails with EBADF (the bug the probe's
+    # read-write open fixes); this shows the simulation above can make the orphan test fail
+    import fcntl
+
+    nfs = NfsFcntl(fcntl)
+    fd = os.open(_old_orphan(tmp_path), os.O_RDONLY)
+    try:
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            nfs.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("nfs", [False, True])
+def test_a_file_not_writable_by_us_is_probed_read_only_or_left_alone(tmp_path, monkeypatch, nfs):
+    # another user's temp file (0644): the read-write open fails; locally the read-only probe decides, on NFS
+    # (where that probe cannot lock) the file is left alone: never removed without proof it is abandoned
+    import errno
+    import fcntl
+
+    from ascent_fails import atomic_io
+
+    real_open = os.open
+
+    def no_write_access(path, flags, *args, **kwargs):
+        if flags & os.O_ACCMODE != os.O_RDONLY:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    if nfs:
+        monkeypatch.setattr(atomic_io, "fcntl", NfsFcntl(fcntl))
+    orphan = _old_orphan(tmp_path)
+    monkeypatch.setattr(atomic_io.os, "open", no_write_access)
+    removed = remove_orphans(tmp_path, older_than=time.time())
+    monkeypatch.undo()
+    assert removed == ([] if nfs else [orphan]) and orphan.exists() == nfs

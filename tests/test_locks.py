@@ -84,3 +84,48 @@ def test_another_configuration_is_refused_naming_the_live_holder_then_needs_forc
     with claim_output(out, "config-B", "sweep B", force=True):
         pass
     assert '"config-B"' in (out / CONFIG_FILE).read_text()
+
+
+def test_a_nested_claim_of_the_same_configuration_shares_the_outer_one(tmp_path):
+    # nn run holds --out for the whole command and the sweep runner claims it again inside: no deadlock, and
+    # the directory stays held until the outermost block ends (a --force run of another configuration cannot
+    # slip in between the sweep's results and the figures)
+    out = tmp_path / "out"
+    with claim_output(out, "config-A", "sweep A"):
+        with claim_output(out, "config-A", "sweep A"):
+            assert [h["pid"] for h in live_holders(out)] == [os.getpid()]
+        assert [h["pid"] for h in live_holders(out)] == [os.getpid()]  # still held after the inner block
+        forced = subprocess.run([sys.executable, "-c", FORCED, str(out)], capture_output=True, text=True, timeout=60)
+        assert forced.stdout.startswith(f"refused: --out: {str(out)!r} is in use by process {os.getpid()}")
+        with pytest.raises(UsageError, match="in use by this process for another configuration"):
+            with claim_output(out, "config-B", "sweep B", force=True):
+                pass
+    assert live_holders(out) == []  # control: the same probe does see the directory free once released
+
+
+FORCED = textwrap.dedent("""
+    import sys
+    from ascent_fails.cli_errors import UsageError
+    from ascent_fails.locks import claim_output
+    try:
+        with claim_output(sys.argv[1], "config-B", "sweep B", force=True):
+            print("claimed")
+    except UsageError as exc:
+        print("refused:", exc)
+""")
+
+
+def test_check_output_refuses_as_the_claim_would_without_claiming(tmp_path):
+    from ascent_fails.locks import check_output
+
+    out = tmp_path / "out"
+    check_output(out, "config-A")  # a directory that does not exist yet is free, and stays uncreated
+    assert not out.exists()
+    with claim_output(out, "config-A", "sweep A"):
+        check_output(out, "config-A")  # this process holds it for this configuration
+        with pytest.raises(UsageError, match="in use by this process"):
+            check_output(out, "config-B", force=True)
+    with pytest.raises(UsageError, match="--out: .*holds the results of another configuration .*sweep A"):
+        check_output(out, "config-B")
+    check_output(out, "config-B", force=True)  # allowed with force, and nothing was registered or recorded
+    assert '"config-A"' in (out / CONFIG_FILE).read_text() and live_holders(out) == []

@@ -59,3 +59,23 @@ def test_a_listening_address_passes_the_reachability_check():
         server.listen(1)
         _check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
         _check_reachable(f"ray://127.0.0.1:{server.getsockname()[1]}")
+
+
+def test_by_reference_puts_each_distinct_object_once_and_keeps_scalars_inline():
+    # what RayExecutor submits: (fn, *args), every non-scalar replaced by the reference ray.put gives for it
+    import numpy as np
+
+    from ascent_fails.nn_experiments.executor import by_reference
+
+    x, masks = np.zeros(1000), np.ones((2, 3), dtype=bool)
+    put_calls = []
+
+    def put(obj):
+        put_calls.append(obj)
+        return f"ref{len(put_calls)}"
+
+    tasks = [Task(np.sum, (x, masks, 0, "a")), Task(np.sum, (x, masks.copy(), 1, "b"))]
+    assert by_reference(tasks, put) == [("ref1", "ref2", "ref3", 0, "a"), ("ref1", "ref2", "ref4", 1, "b")]
+    assert put_calls[0] is np.sum and put_calls[1] is x and put_calls[2] is masks  # x shared: put once
+    # control: objects that are equal but distinct are put separately (identity, not equality, decides)
+    assert put_calls[3] is not masks and np.array_equal(put_calls[3], masks) and len(put_calls) == 4

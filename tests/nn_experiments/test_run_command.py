@@ -1,9 +1,13 @@
-"""``ascent-fails nn run``: a CLI smoke test on a tiny configuration, protocol selection, bad flags."""
+"""``ascent-fails nn run``: a CLI smoke test on a tiny configuration, protocol selection, bad flags, --out claims."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -18,11 +22,31 @@ def _args(*argv: str) -> argparse.Namespace:
     return parser.parse_args(["--out", "unused", *argv])
 
 
-def test_cli_smoke_on_a_tiny_configuration(tmp_path, capsys):
+def test_cli_smoke_on_a_tiny_configuration(tmp_path, capsys, monkeypatch):
+    from ascent_fails.locks import live_holders
+    from ascent_fails.nn_experiments import plots
+    from tests.test_locks import FORCED  # another process asking for OUT for another configuration with --force
+
     out = tmp_path / "run"
     argv = ["nn", "run", "--out", str(out), "--n-models", "2", "--methods", "do_nothing", "ga", "--forget-sets", "random_10_seed0",
             "--datamodel-models", "4", "--no-progress", "--threads", "1"]
+    during_figures = {}
+
+    def figures_watched(results, out_dir):
+        # the sweep runner has returned: --out must still be held by this run while figures and results.json are
+        # written, so that a --force run of another configuration cannot write in between
+        during_figures["holders"] = {h["pid"] for h in live_holders(out_dir)}
+        during_figures["other"] = subprocess.run([sys.executable, "-c", FORCED, str(out_dir)], text=True,
+                                                 capture_output=True, timeout=60).stdout
+        return real_write_figures(results, out_dir)
+
+    real_write_figures = plots.write_figures
+    monkeypatch.setattr(plots, "write_figures", figures_watched)
     assert cli_main(argv) == 0
+    monkeypatch.undo()
+    assert during_figures["holders"] == {os.getpid()}
+    assert during_figures["other"].startswith(f"refused: --out: {str(out)!r} is in use by process {os.getpid()}")
+    assert live_holders(out) == []  # released at the end
     results = json.loads((out / "results.json").read_text())
     validate_results(results)
     assert results["dataset"] == "digits" and results["n_models"] == 2 and results["protocol"] == "quick"
@@ -133,3 +157,45 @@ def test_log_of_a_run_is_one_line_per_stage(tmp_path):
     assert results["timings"]["threads"] == results["provenance"]["torch_threads"] >= 1
     assert results["timings"]["threads"] == results["timings"]["threads_machine_default"]  # no --threads: torch's own
     assert results["protocol"] == f"sweep file {sweep}"
+
+
+def test_a_refused_out_is_refused_before_any_training(tmp_path, capsys, monkeypatch):
+    """Another configuration's results, or a live run of another configuration, in --out: exit 2 naming --out,
+    before prepare_inputs (datamodels, ensembles) is called; refused by execute too if --out was taken after
+    the plan. Control: with --force over finished results the run does go on to prepare_inputs."""
+    from ascent_fails.cli_errors import UsageError
+    from ascent_fails.locks import claim_output
+    from ascent_fails.nn_experiments import inputs
+    from tests.test_locks import HOLDER
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("prepare_inputs was called")
+
+    monkeypatch.setattr(inputs, "prepare_inputs", no_training)
+    request = run_command.RunRequest(n_models=2, forget_sets=("random_10_seed0",), progress=False, threads=1)
+    out = tmp_path / "run"
+    with claim_output(out, "config-A", "sweep A"):  # a finished run of another configuration
+        pass
+    argv = ["nn", "run", "--out", str(out), "--n-models", "2", "--no-progress", "--threads", "1"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--out: {str(out)!r} holds the results of another configuration (sweep A)" in err and "--force" in err
+    # taken by another configuration between the plan and the work: execute refuses before training
+    late = tmp_path / "late"
+    plan = run_command.plan_run(late, request)
+    with claim_output(late, "config-A", "sweep A"):
+        pass
+    with pytest.raises(UsageError, match="--out: .*holds the results of another configuration"):
+        run_command.execute(plan)
+    # a live run of another configuration: refused even with --force, naming it
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "claimed"
+        assert cli_main([*argv, "--force"]) == 2
+        assert f"--out: {str(out)!r} is in use by process {holder.pid}" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    # control: the holder is gone and --force replaces finished results, so this run reaches prepare_inputs
+    with pytest.raises(AssertionError, match="prepare_inputs was called"):
+        run_command.run(out, dataclasses.replace(request, force=True))

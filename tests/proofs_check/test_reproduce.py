@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -30,10 +31,11 @@ def fake_steps(monkeypatch, tmp_path):
 
     def plan_run(out, request):
         calls["plan"] += 1
-        return out
+        return SimpleNamespace(out=out, sweep=SimpleNamespace(seed=0), request=request)
 
-    def execute(out):
+    def execute(plan):
         calls["nn"] += 1
+        out = plan.out
         out.mkdir(parents=True, exist_ok=True)
         (out / "table1.md").write_text("| table |\n")
         (out / "results.json").write_text("{}")

@@ -146,13 +146,17 @@ def _seeds_note(results: Mapping[str, Any], draws: Mapping[int, int]) -> str:
     return f"1 model seed (sweep seed {seed}); random draws per size: {per_size}; {boot}"
 
 
-def _draws_caveat(randoms: Mapping[int, Sequence[str]]) -> str:
-    """What the comparison with random sets covers: the spread over models only (one draw of a size), or also
-    the spread between draws (several draws, every one of which must be beaten)."""
+def _draws_caveat(randoms: Mapping[int, Sequence[str]], *, sizes: bool = False) -> str:
+    """What a comparison with random sets covers: the spread over models only (one draw of a size), or also the
+    spread between draws (several draws, every one of which must be beaten). ``sizes``: the caveat of the
+    larger-is-harder comparison (draws against draws) instead of a structured set against draws."""
     fewest = min((len(v) for v in randoms.values()), default=0)
     if fewest <= 1:
         return ("with one random draw of a size the intervals cover the spread over models, not the spread between "
                 "draws of the forget set")
+    if sizes:
+        return (f"at least {fewest} random draws per size: every draw of the larger size must separate from every "
+                "draw of the smaller, so the spread between draws enters the rule")
     return (f"at least {fewest} random draws per size: a structured set must beat every draw, so the spread between "
             f"draws of the forget set enters the rule; by exchangeability alone a set beats all {fewest} draws with "
             f"probability 1/{fewest + 1}, and the intervals must also separate")
@@ -240,11 +244,11 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
     if len(sizes) >= 2:
         steps = []
         for a, b in zip(sizes, sizes[1:]):
-            low_b = Interval(min(best[n].low for n in randoms[b]), min(best[n].value for n in randoms[b]),
-                             min(best[n].high for n in randoms[b]))
-            high_a = Interval(max(best[n].low for n in randoms[a]), max(best[n].value for n in randoms[a]),
-                              max(best[n].high for n in randoms[a]))
-            steps.append(separation(low_b, high_a))
+            # every pair of draws (larger, smaller): the step rises when all pairs separate upwards and falls when
+            # all separate downwards; an envelope of the draws (easiest larger vs hardest smaller) would call a
+            # step "falling" whenever the draws of one size merely spread wider than those of the other
+            sides = {separation(best[nb], best[na]) for nb in randoms[b] for na in randoms[a]}
+            steps.append("above" if sides == {"above"} else "below" if sides == {"below"} else "overlap")
         n_up = steps.count("above")
         n_overlap = steps.count("overlap")
         claims.append(Claim(
@@ -253,8 +257,9 @@ def assess_claims(results: Mapping[str, Any]) -> list[Claim]:
             majority(n_claimed=n_up, n_overlap=n_overlap, n=len(steps)) if intervals else None,
             "best worst-group KLoM (unbroken, unflagged GA/GDA/SCRUB configurations) on the random sets by size: "
             + ", ".join(f"|F|={sets[n]['size']} ({n}): {best[n].text()}" for s in sizes for n in randoms[s])
-            + f" (intervals separate, rising, in {n_up}/{len(steps)} steps, overlap in {n_overlap}; {_draws_caveat(randoms)}). Rule: a step rises when "
-            f"the interval of every draw at the larger size lies above that of every draw at the smaller; reproduced when "
+            + f" (intervals separate, rising, in {n_up}/{len(steps)} steps, falling in {steps.count('below')}, overlap in "
+            f"{n_overlap}; {_draws_caveat(randoms, sizes=True)}). Rule: a step rises (falls) when "
+            f"the interval of every draw at the larger size lies above (below) that of every draw at the smaller; reproduced when "
             f"more than half the steps rise, undecided when at least half overlap; {note}.",
         ))
     else:

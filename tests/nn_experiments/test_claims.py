@@ -76,6 +76,35 @@ def test_a_second_random_draw_must_also_be_cleared():
     assert claim.reproduced is None and "2 at |F|=10" in claim.evidence
 
 
+def _two_sizes_two_draws(intervals):
+    """Results with random draws (name, size, best worst-group value, half-width) and a do-nothing row each."""
+    runs, sets = [], []
+    for name, size, best, width in intervals:
+        row = _row("gda", name, best, best)
+        row["klom_ci"] = {g: [v - width, v + width] for g, v in row["klom_p95"].items()}
+        runs += [_row("do_nothing", name, 2 * best + 1, best), row]  # same validation KLoM: never broken
+        sets.append({"name": name, "size": size, "kind": "random", "floor": FLOOR, "floor_ci": FLOOR_CI})
+    return {**make_results(), "forget_sets": sets, "runs": runs}
+
+
+def test_a_size_step_falls_or_rises_only_when_every_pair_of_draws_separates():
+    # |F| = 10 draws at 0.75 ± 0.25 and 2.5 ± 0.5; |F| = 50 draws at 0.65 ± 0.25 and 3.0 ± 0.5: the draws of the two
+    # sizes interleave. Control: the envelope rule (easiest larger draw vs hardest smaller) called this step
+    # "falling" (0.9 < 2.0), so with two such steps it would say "not reproduced" for sets that merely spread.
+    interleaved = [("random_10_seed0", 10, 0.75, 0.25), ("random_10_seed3", 10, 2.5, 0.5),
+                   ("random_50_seed1", 50, 0.65, 0.25), ("random_50_seed4", 50, 3.0, 0.5)]
+    claim = {c.id: c for c in judge.assess_claims(_two_sizes_two_draws(interleaved))}["larger_harder"]
+    assert claim.reproduced is None and "falling in 0, overlap in 1" in claim.evidence
+    assert "every draw of the larger size must separate from every draw of the smaller" in claim.evidence
+    apart = [("random_10_seed0", 10, 0.75, 0.25), ("random_10_seed3", 10, 1.0, 0.25),
+             ("random_50_seed1", 50, 3.0, 0.5), ("random_50_seed4", 50, 2.5, 0.25)]
+    rising = {c.id: c for c in judge.assess_claims(_two_sizes_two_draws(apart))}["larger_harder"]
+    assert rising.reproduced is True and "rising, in 1/1 steps" in rising.evidence
+    falling = [(n, s, 4.0 - b, w) for n, s, b, w in apart]  # mirror: every |F| = 50 draw below every |F| = 10 one
+    claim = {c.id: c for c in judge.assess_claims(_two_sizes_two_draws(falling))}["larger_harder"]
+    assert claim.reproduced is False and "falling in 1" in claim.evidence
+
+
 def test_results_without_intervals_leave_comparisons_undecided():
     results = make_results()
     for r in results["runs"]:

@@ -111,6 +111,10 @@ def _in_use(path: Path) -> bool:
 
     Any failure to probe (the file vanished, cannot be opened, or the lock call fails for another reason) counts
     as in use: clean-up never removes a file it cannot prove abandoned.
+
+    On NFS, where ``flock`` becomes a POSIX lock, locks never conflict within one process (and closing the probe
+    drops the process's own lock), so the probe only sees *other* processes' writes: clean-up must not run while
+    the same process is writing. :func:`remove_orphans` is called at the start of a run, before its first write.
     """
     if fcntl is None:
         return False

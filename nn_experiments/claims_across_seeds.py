@@ -3,7 +3,10 @@
 One seed s of the sweep (``seed`` in the sweep TOML, ``--seed``; ``--seeds K`` runs s, s + 1, …, s + K − 1) draws
 everything random in the experiment anew: the train/validation split, the pretrained, oracle and independent-oracle
 ensembles, the datamodel's subset models (hence the self-influence sets), the points of every random and class
-forget set (same indices, another split) and the seeds of every unlearning run. Within one seed,
+forget set (same indices, another split) and the seeds of every unlearning run. That holds on digits and the
+synthetic data; on CIFAR-10 the split is fixed and the default forget sets are the benchmark's files, so a seed
+redraws the models and the unlearning runs only. (The seeds of the analysis itself, the bootstrap resamples and
+the permutation tests, are fixed.) Within one seed,
 :func:`~ascent_fails.nn_experiments.claims.assess_claims` decides each claim with intervals over models and over
 the random draws of a size; across seeds the verdicts are pooled by a sign rule:
 
@@ -14,11 +17,15 @@ the random draws of a size; across seeds the verdicts are pooled by a sign rule:
 With K = 1 the pooled verdict is the seed's own. The rule is symmetric in reproduced / not reproduced, and it
 sharpens a per-seed error: if one seed wrongly says "reproduced" with probability a (and is otherwise "not
 reproduced"), K independent seeds say so across seeds with probability P(Binomial(K, a) > K/2), e.g. 0.7 % for
-a = 5 % and K = 3 (tests/nn_experiments/test_claims_across_seeds.py checks the rate by simulation).
+a = 5 % and K = 3 (tests/nn_experiments/test_claims_across_seeds.py checks the rate by simulation). That figure
+assumes the seeds' errors are independent; the seeds share the data set (the same images, and on CIFAR-10 the
+same split and forget sets), so their errors may be positively correlated and the true rate lies between it and a.
 
-The paper's App. A conjecture (:func:`~ascent_fails.nn_experiments.cross_influence.assess_conjecture`) is pooled
-the same way: its per-seed verdict ``supported`` counts as reproduced, ``contradicted`` and ``not supported`` as
-not reproduced, ``undecided`` as undecided.
+A claim that a seed could not judge at all (e.g. no illusion runs there) counts as undecided on that seed: the
+majority is always out of the K seeds run. The paper's App. A conjecture
+(:func:`~ascent_fails.nn_experiments.cross_influence.assess_conjecture`) is pooled the same way: its per-seed
+verdict ``supported`` counts as reproduced, ``contradicted`` as not reproduced, and ``not supported`` (neither
+one-sided test significant: absence of evidence, not evidence against) and ``undecided`` as undecided.
 
 >>> from ascent_fails.nn_experiments.claims import Claim
 >>> per_seed = {0: [Claim("c", "A claim.", True, "")], 1: [Claim("c", "A claim.", None, "")],
@@ -38,7 +45,9 @@ from ascent_fails.nn_experiments.claims import Claim
 __all__ = ["PooledClaim", "pooled_verdict", "pool_claims", "conjecture_as_claim", "claims_of", "pooled_markdown",
            "pooled_json"]
 
-_CONJECTURE_VERDICTS = {"supported": True, "contradicted": False, "not supported": False, "undecided": None}
+# "not supported" (neither one-sided test significant) is absence of evidence, like an undecided claim; only a
+# significant test the other way ("contradicted") counts against the conjecture
+_CONJECTURE_VERDICTS = {"supported": True, "contradicted": False, "not supported": None, "undecided": None}
 
 
 @dataclass(frozen=True)
@@ -47,22 +56,25 @@ class PooledClaim:
 
     id: str
     statement: str
-    reproduced: bool | None  # pooled by :func:`pooled_verdict`
-    per_seed: dict[int, bool | None]  # seed -> that seed's verdict
-    counts: tuple[int, int, int]  # (reproduced, not reproduced, undecided) over the seeds
+    reproduced: bool | None  # pooled by :func:`pooled_verdict` over all the seeds run
+    per_seed: dict[int, bool | None]  # seed -> that seed's verdict (seeds that could not judge it are absent)
+    counts: tuple[int, int, int]  # (reproduced, not reproduced, undecided or not judged) over the seeds run
+    seeds: tuple[int, ...] = ()  # every seed run (the per_seed keys when empty)
 
     @property
     def n_seeds(self) -> int:
-        return len(self.per_seed)
+        return len(self.seeds or self.per_seed)
 
     def evidence(self) -> str:
         """The per-seed verdicts and the rule, in one sentence."""
         word = {True: "reproduced", False: "not reproduced", None: "undecided"}
-        per = ", ".join(f"seed {s}: {word[v]}" for s, v in sorted(self.per_seed.items()))
+        per = ", ".join(f"seed {s}: {word[self.per_seed[s]] if s in self.per_seed else 'not judged'}"
+                        for s in sorted(self.seeds or self.per_seed))
         yes, no, open_ = self.counts
         return (f"{per} (reproduced on {yes}, not reproduced on {no}, undecided on {open_} of {self.n_seeds} seeds; "
                 f"rule: reproduced across seeds when reproduced on more than half of the seeds, not reproduced when "
-                f"not reproduced on more than half, otherwise undecided).")
+                f"not reproduced on more than half, otherwise undecided; a seed that could not judge it counts as "
+                f"undecided).")
 
 
 def pooled_verdict(verdicts: Sequence[bool | None]) -> bool | None:
@@ -113,7 +125,8 @@ def claims_of(results: Mapping[str, Any]) -> list[Claim]:
 def pool_claims(per_seed: Mapping[int, Sequence[Claim]]) -> list[PooledClaim]:
     """Pool the claims judged on each seed (seed -> claims), in the order of their first appearance.
 
-    A claim missing on some seed (e.g. no illusion runs there) is pooled over the seeds that judged it.
+    A claim missing on some seed (e.g. no illusion runs there) counts as undecided on that seed: the majority is
+    out of all ``len(per_seed)`` seeds.
     """
     if not per_seed:
         raise ValueError("per_seed is empty: give the claims of at least one seed")
@@ -129,11 +142,12 @@ def pool_claims(per_seed: Mapping[int, Sequence[Claim]]) -> list[PooledClaim]:
             if seed in verdicts[claim.id]:
                 raise ValueError(f"claim {claim.id!r} appears twice for seed {seed}")
             verdicts[claim.id][seed] = claim.reproduced
+    seeds = tuple(sorted(per_seed))
     pooled = []
     for cid in order:
-        values = list(verdicts[cid].values())
+        values = [verdicts[cid].get(seed) for seed in seeds]  # not judged on a seed: None, i.e. undecided
         counts = (sum(v is True for v in values), sum(v is False for v in values), sum(v is None for v in values))
-        pooled.append(PooledClaim(cid, statements[cid], pooled_verdict(values), dict(verdicts[cid]), counts))
+        pooled.append(PooledClaim(cid, statements[cid], pooled_verdict(values), dict(verdicts[cid]), counts, seeds))
     return pooled
 
 
@@ -141,7 +155,7 @@ def pooled_markdown(pooled: Sequence[PooledClaim]) -> str:
     """A Markdown table of the pooled verdicts (one row per claim, one column per seed) and the rule."""
     if not pooled:
         return "No claims were judged."
-    seeds = sorted({s for p in pooled for s in p.per_seed})
+    seeds = sorted({s for p in pooled for s in (p.seeds or p.per_seed)})
     word = {True: "reproduced", False: "not reproduced", None: "undecided"}
     lines = ["| claim | " + " | ".join(f"seed {s}" for s in seeds) + " | across seeds |",
              "|---|" + "---|" * len(seeds) + "---|"]
@@ -149,8 +163,9 @@ def pooled_markdown(pooled: Sequence[PooledClaim]) -> str:
         cells = [word[p.per_seed[s]] if s in p.per_seed else "not judged" for s in seeds]
         lines.append(f"| {p.id}: {p.statement} | " + " | ".join(cells) + f" | **{word[p.reproduced]}** |")
     lines += ["", f"Rule: a claim is reproduced across the {len(seeds)} seeds when it is reproduced on more than half "
-                  "of them, not reproduced when it is not reproduced on more than half, otherwise undecided. Each seed "
-                  "draws the data split, every ensemble, the datamodel and the forget sets' points anew."]
+                  "of them, not reproduced when it is not reproduced on more than half, otherwise undecided (a seed "
+                  "that could not judge a claim counts as undecided; for the conjecture, 'not supported' counts as "
+                  "undecided and only 'contradicted' as not reproduced)."]
     return "\n".join(lines)
 
 

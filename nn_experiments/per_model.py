@@ -17,7 +17,8 @@ methods") audits it against the oracles exactly as it audits the built-in method
 * ``model``: model i of the ensemble as a standalone :class:`OneModel` (``model(x [B, *input_shape]) → logits
   [B, C]``), starting from the pretrained weights, in training mode; the method may modify it in place and keep
   optimiser state across epochs (the same object is advanced epoch after epoch); ``model.index`` is i (e.g.
-  ``data.pretrained.select([model.index])`` is its frozen pretrained twin, a teacher);
+  ``OneModel(data.pretrained.select([model.index]).module, model.index)`` is its frozen pretrained twin, callable
+  like ``model``: a teacher);
 * ``forget``, ``retain``, ``data``, ``hparams``: as in the ensemble form (a private copy of the index tensors and
   of ``hparams`` per model);
 * ``seed``: model i's own seed ``derive_seed(run seed, i, "per_model")`` (:func:`per_model_seed`), and

@@ -58,7 +58,7 @@ class RunRequest:
     executor: str = "local"  # executor.EXECUTORS: "local" (this process) or "ray"
     ray_address: str | None = None  # with executor="ray": the cluster to join (None: start Ray on this machine)
     force: bool = False  # replace the results of another configuration in --out (its units are kept)
-    seed: int | None = None  # overrides the sweep's seed: the root of every random choice (split, models, sets)
+    seed: int | None = None  # overrides the sweep's seed: the root of the random choices (models, runs; split, sets)
     seeds: int = 1  # K: run seeds seed … seed + K − 1 and pool their claims (seed_runs.py)
 
 
@@ -111,6 +111,9 @@ def plan_run(out: str | Path, request: RunRequest = RunRequest()) -> RunPlan:
         changes["floor_per_set"] = False
     if request.klom_direction is not None:
         changes["klom_direction"] = request.klom_direction
+    if request.seeds != 1:  # K seeds are K plans: seed_runs.plan_seeds makes them (run() and the CLI go there)
+        raise UsageError("--seeds", f"plan_run plans one seed, and seeds={request.seeds!r}; use "
+                                    "seed_runs.plan_seeds / run_seeds (or run()) for several")
     if request.seed is not None:
         if isinstance(request.seed, bool) or not isinstance(request.seed, int) or not 0 <= request.seed < 2**32:
             raise UsageError("--seed", f"{request.seed!r} must be an integer in [0, 2**32) (the sweep's root seed)")
@@ -248,12 +251,18 @@ def _busy_machine_note(threads: int) -> str:
 def run(out: str | Path, request: RunRequest = RunRequest()) -> tuple[dict[str, Any], dict[str, Path]]:
     """``nn run`` as a function: check ``request``, then run it into ``out``; returns (results, written files).
 
+    With ``request.seeds`` = K > 1 it runs every seed (:func:`~ascent_fails.nn_experiments.seed_runs.run_seeds`)
+    and returns the base seed's results and files (the pooled claims are in ``out/seeds.json``).
+
     >>> run("/tmp/x", RunRequest(n_models=1))  # checked before anything is trained
     Traceback (most recent call last):
     ...
     ValueError: n_models=1 must be an integer >= 2 (N)
     """
-    return execute(plan_run(out, request))
+    from ascent_fails.nn_experiments.seed_runs import run_seeds
+
+    runs = run_seeds(out, request)
+    return runs.results[runs.base], runs.files[runs.base]
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -285,8 +294,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                              "one more oracle ensemble per set)")
     parser.add_argument("--klom-direction", choices=KLOM_DIRECTIONS, default=None, help="KL direction (default: the sweep's)")
     parser.add_argument("--seed", type=int, default=None, metavar="S",
-                        help="root seed of the sweep: data split, every ensemble, the datamodel, the forget sets' points "
-                             "and the unlearning runs (default: the sweep's, 0)")
+                        help="root seed of the sweep: every ensemble and unlearning run, and on digits also the data "
+                             "split, the datamodel and the forget sets' points (CIFAR-10's split and sets are fixed; "
+                             "default: the sweep's, 0)")
     parser.add_argument("--seeds", type=int, default=1, metavar="K",
                         help="repeat the whole sweep on K seeds (S, S+1, ...; seed S in --out, the others in "
                              "OUT/seeds/seed-<s>/) and pool the claims across them in OUT/seeds.json (default 1; "

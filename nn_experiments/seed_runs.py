@@ -1,7 +1,8 @@
 """``--seeds K``: the whole sweep repeated on K seeds, and its claims pooled across them.
 
-Seed s (the sweep's ``seed``, or ``--seed``) is the root of every random choice of a sweep: data split, ensembles,
-datamodel, forget sets' points and unlearning runs (:mod:`~ascent_fails.nn_experiments.claims_across_seeds`).
+Seed s (the sweep's ``seed``, or ``--seed``) is the root of the random choices of a sweep: data split, ensembles,
+datamodel, forget sets' points and unlearning runs on digits; the ensembles and unlearning runs only on CIFAR-10,
+whose split and forget sets are fixed (:mod:`~ascent_fails.nn_experiments.claims_across_seeds`).
 ``--seeds K`` runs the seeds s, s + 1, …, s + K − 1, each a complete ``nn run``:
 
 * seed s into ``OUT`` itself (so K = 1 is exactly the plain run, and a later ``--seeds 3`` reuses it);
@@ -60,15 +61,51 @@ def plan_seeds(out: str | Path, request: Any) -> list[Any]:
     k = request.seeds
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
         raise UsageError("--seeds", f"{k!r} must be an integer in [1, 1000] (how many seeds of the sweep to run)")
+    def check_range(base: Any) -> None:
+        if isinstance(base, int) and not isinstance(base, bool) and base + k - 1 >= 2**32:
+            raise UsageError("--seeds", f"the seeds {base} … {base + k - 1} pass 2**32 - 1, the largest seed; lower "
+                                        "--seed or --seeds")
+
+    check_range(request.seed)  # before anything is created, when --seed is given
     first = plan_run(out, replace(request, seeds=1))
     if k == 1:
         return [first]
     base = first.sweep.seed
+    check_range(base)  # the sweep file's own seed
     cache = request.cache_dir if request.cache_dir is not None else first.cache_dir
     plans = [first]
     for seed in range(base + 1, base + k):
-        plans.append(plan_run(seed_folder(out, base, seed), replace(request, seed=seed, seeds=1, cache_dir=cache)))
+        plan = plan_run(seed_folder(out, base, seed), replace(request, seed=seed, seeds=1, cache_dir=cache))
+        if _same_data(plan.dataset, first.dataset):  # e.g. CIFAR-10, whose split is fixed: keep one copy in memory
+            plan = replace(plan, dataset=first.dataset)
+        plans.append(plan)
     return plans
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    """Whether two loaded data sets hold the same arrays (CIFAR-10 ignores the seed; digits splits by it)."""
+    import numpy as np
+
+    return all(np.array_equal(np.asarray(getattr(a, f)), np.asarray(getattr(b, f)))
+               for f in ("train_x", "train_y", "val_x", "val_y"))
+
+
+def _drop_stale_summary(out: Path, base_key: str) -> None:
+    """Remove ``out/seeds.json`` if it pools runs of another configuration than the one ``out`` now holds."""
+    import json
+
+    path = out / SEEDS_FILE
+    try:
+        summary = json.loads(path.read_text())
+        recorded = summary["configurations"][str(summary["seeds"][0])]  # the key of the base seed's run
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # unreadable, or written before keys were kept
+        recorded = None
+    if recorded != base_key:
+        print(f"warning: removed {path}: it pooled seeds of another configuration than the one {out} now holds",
+              file=sys.stderr, flush=True)
+        path.unlink(missing_ok=True)
 
 
 def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
@@ -82,16 +119,18 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
     seeds = tuple(p.sweep.seed for p in plans)
     results: dict[int, dict[str, Any]] = {}
     files: dict[int, dict[str, Path]] = {}
-    if len(plans) == 1:  # the plain run: execute claims --out itself
-        results[seeds[0]], files[seeds[0]] = execute(plans[0])
-        return SeedRuns(seeds=seeds, results=results, files=files,
-                        pooled=pool_claims({seeds[0]: claims_of(results[seeds[0]])}), summary=None)
     from ascent_fails.locks import claim_output
 
     base = plans[0]
-    # --out (the base seed's folder) is held until seeds.json is written: no run of another configuration can
-    # land between the base run's results and the pooled summary (execute's own claim of it is re-entrant)
+    # --out (the base seed's folder) is held until seeds.json is written (or a stale one removed): no run of
+    # another configuration can land between the base run's results and the pooled summary (execute's own claim
+    # of it is re-entrant)
     with claim_output(base.out, *base.claim, force=base.request.force, flag="--out"):
+        if len(plans) == 1:  # the plain run
+            results[seeds[0]], files[seeds[0]] = execute(base)
+            _drop_stale_summary(Path(out), base.claim[0])
+            return SeedRuns(seeds=seeds, results=results, files=files,
+                            pooled=pool_claims({seeds[0]: claims_of(results[seeds[0]])}), summary=None)
         for i, plan in enumerate(plans):
             if plan.request.progress:
                 print(f"== seed {plan.sweep.seed} ({i + 1} of {len(plans)}): nn run into {plan.out}", file=sys.stderr,
@@ -101,6 +140,7 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
         summary = atomic_write_json(Path(out) / SEEDS_FILE, {
             "seeds": list(seeds),
             "folders": {str(p.sweep.seed): str(p.out) for p in plans},
+            "configurations": {str(p.sweep.seed): p.claim[0] for p in plans},  # each run's configuration key
             "rule": "reproduced across seeds when reproduced on more than half of the seeds, not reproduced when not "
                     "reproduced on more than half, otherwise undecided",
             "claims": pooled_json(pooled),

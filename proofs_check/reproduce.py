@@ -136,10 +136,14 @@ def write_report(out: Path, verify: Mapping[str, Any] | None, figures: Mapping[s
         if pooled is not None:
             from ascent_fails.nn_experiments.claims_across_seeds import pooled_markdown
 
+            redrawn = ("the ensembles and unlearning runs (CIFAR-10's split and forget sets are fixed)"
+                       if nn["dataset"] == "cifar10" else
+                       "the data split, every ensemble, the datamodel, the forget sets' points and the unlearning runs")
             lines += ["", "#### Across seeds", "",
-                      f"The sweep was run on {len({s for p in pooled for s in p.per_seed})} seeds (`--seeds`; each "
-                      "seed's files under [nn/seeds/](nn/seeds), pooled in [seeds.json](nn/seeds.json)); the App. A "
-                      "conjecture is pooled with the claims.", "", pooled_markdown(pooled), ""]
+                      f"The sweep was run on {pooled[0].n_seeds} seeds (`--seeds`), each drawing {redrawn} anew: the "
+                      "base seed's files are in [nn/](nn), the others' under [nn/seeds/](nn/seeds), pooled in "
+                      "[seeds.json](nn/seeds.json); the App. A conjecture is pooled with the claims.", "",
+                      pooled_markdown(pooled), ""]
         lines += ["", controls(nn), "", "### Cost as a user pays it", "", cost_summary(nn), ""]
     if nn is not None:  # forget-set stability and the App. A conjecture (nn_experiments.pc_stability, cross_influence)
         from ascent_fails.nn_experiments.cross_influence import assess_conjecture, conjecture_markdown

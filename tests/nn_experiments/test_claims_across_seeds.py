@@ -59,17 +59,22 @@ def _claims(**verdicts):
     return [Claim(cid, f"statement {cid}", v, f"evidence {cid}") for cid, v in verdicts.items()]
 
 
-def test_pool_claims_keeps_order_and_pools_over_the_seeds_that_judged_a_claim():
+def test_pool_claims_keeps_order_and_counts_a_seed_that_could_not_judge_as_undecided():
     per_seed = {1: _claims(a=True, b=False), 0: _claims(a=True, b=None, c=True), 2: _claims(a=False, b=False)}
     pooled = pool_claims(per_seed)
     assert [p.id for p in pooled] == ["a", "b", "c"]
     a, b, c = pooled
     assert (a.reproduced, a.counts, a.n_seeds) == (True, (2, 1, 0), 3)
     assert (b.reproduced, b.counts) == (False, (0, 2, 1))
-    assert (c.reproduced, c.per_seed) == (True, {0: True})  # judged on seed 0 only
+    # judged on seed 0 only: 1 reproduced of 3 seeds is not a majority. Control: pooled over the judging seeds
+    # alone (1 of 1) it would read "reproduced"
+    assert (c.reproduced, c.per_seed, c.counts, c.n_seeds) == (None, {0: True}, (1, 0, 2), 3)
+    assert pooled_verdict([True]) is True
     assert "seed 0: reproduced, seed 1: reproduced, seed 2: not reproduced" in a.evidence()
+    assert "seed 1: not judged, seed 2: not judged" in c.evidence()
     table = pooled_markdown(pooled)
-    assert "| c: statement c | reproduced | not judged | not judged | **reproduced** |" in table
+    assert "| c: statement c | reproduced | not judged | not judged | **undecided** |" in table
+    assert "across the 3 seeds" in table
     assert pooled_json(pooled)[1]["counts"] == {"reproduced": 0, "not_reproduced": 2, "undecided": 1}
 
 
@@ -85,7 +90,7 @@ def test_pooling_mistakes_are_errors():
 
 
 @pytest.mark.parametrize("verdict, expected", [("supported", True), ("contradicted", False),
-                                               ("not supported", False), ("undecided", None)])
+                                               ("not supported", None), ("undecided", None)])
 def test_the_conjecture_verdict_maps_to_a_claim(monkeypatch, verdict, expected):
     from ascent_fails.nn_experiments import cross_influence
 

@@ -110,7 +110,7 @@ def test_selected_difficulty_null_rate_of_harder():
     value > the draw's high end) 0/400 (the picked value varies less than one configuration's interval says).
     Offline, same construction: a PC set with a single surviving configuration (M_CANDIDATE = 1) vs the best of 60:
     k = 1 2/400 (0.5 %), k = 3 1/400, point-vs-end mutant 59/400 (15 %, caught by this bound); equal M = 40 on
-    both sides: 0/300. On point values alone the asymmetry is large (the ``nn_separation_points`` mutant of
+    both sides: 0/300. On point values alone the asymmetry is large (the ``nn_separation_on_points`` mutant of
     tools/mutants.py: "harder" in 76/100 simulations at k = 1, 55/100 at k = 3, where exchangeable sets give 50 %
     and 25 %); the intervals absorb it, leaving a rate far below the stated 5 %."""
     rng = np.random.default_rng(11)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,14 +13,30 @@ from ascent_fails.nn_experiments.results_schema import validate_results
 from ascent_fails.nn_experiments.seed_runs import SEEDS_FILE, plan_seeds, seed_folder
 from ascent_fails.proofs_check.cli import main as cli_main
 
-TINY = ["--n-models", "2", "--methods", "do_nothing", "ga", "--forget-sets", "random_10_seed0",
+TINY = ["--n-models", "2", "--methods", "do_nothing", "--forget-sets", "random_10_seed0",
         "--datamodel-models", "4", "--no-progress", "--threads", "1"]
 
 
 @pytest.mark.slow
-def test_two_seeds_are_two_independent_sweeps_pooled_in_seeds_json(tmp_path, capsys):
+def test_two_seeds_are_two_independent_sweeps_pooled_in_seeds_json(tmp_path, capsys, monkeypatch):
+    import os
+
+    from ascent_fails import atomic_io
+    from ascent_fails.locks import live_holders
+
     out = tmp_path / "run"
+    holders_at_summary = []
+    write = atomic_io.atomic_write_json
+
+    def watched(path, obj):  # who holds --out when seeds.json is written (it must still be this run)
+        if Path(path).name == SEEDS_FILE:
+            holders_at_summary.append(live_holders(out))
+        return write(path, obj)
+
+    monkeypatch.setattr(atomic_io, "atomic_write_json", watched)
     assert cli_main(["nn", "run", "--out", str(out), "--seeds", "2", *TINY]) == 0
+    assert len(holders_at_summary) == 1 and os.getpid() in {h.get("pid") for h in holders_at_summary[0]}
+    assert live_holders(out) == []  # control: released once the command is done
     base = json.loads((out / "results.json").read_text())
     other = json.loads((seed_folder(out, 0, 1) / "results.json").read_text())
     for results in (base, other):
@@ -36,7 +53,7 @@ def test_two_seeds_are_two_independent_sweeps_pooled_in_seeds_json(tmp_path, cap
     assert fingerprint(base)[0][0][0] == fingerprint(other)[0][0][0] == "random_10_seed0"
     assert fingerprint(base)[0] != fingerprint(other)[0] and fingerprint(base)[1] != fingerprint(other)[1]
     summary = json.loads((out / SEEDS_FILE).read_text())
-    assert summary["seeds"] == [0, 1]
+    assert summary["seeds"] == [0, 1] and set(summary["configurations"]) == {"0", "1"}
     assert summary["claims"] == json.loads(json.dumps(pooled_json(pool_claims({0: claims_of(base), 1: claims_of(other)}))))
     assert "across seeds" in capsys.readouterr().out
     # a rerun resumes both seeds: nothing is computed again
@@ -45,6 +62,11 @@ def test_two_seeds_are_two_independent_sweeps_pooled_in_seeds_json(tmp_path, cap
         again = json.loads((folder / "results.json").read_text())
         assert again["timings"]["units_computed_now"] == 0
         assert fingerprint(again) == fingerprint(before)
+    # a plain run of the same configuration keeps seeds.json; one of another configuration (--force) removes it
+    assert cli_main(["nn", "run", "--out", str(out), *TINY]) == 0
+    assert (out / SEEDS_FILE).is_file()
+    assert cli_main(["nn", "run", "--out", str(out), "--force", *TINY, "--klom-direction", "unlearned_oracle"]) == 0
+    assert not (out / SEEDS_FILE).exists() and "removed" in capsys.readouterr().err
 
 
 def test_plans_cover_consecutive_seeds_from_the_requested_one(tmp_path):
@@ -58,10 +80,52 @@ def test_plans_cover_consecutive_seeds_from_the_requested_one(tmp_path):
     assert len(single) == 1 and single[0].sweep.seed == 0  # the sweep's own seed
 
 
+def test_plan_run_plans_one_seed_and_points_to_plan_seeds(tmp_path):
+    from ascent_fails.cli_errors import UsageError
+
+    with pytest.raises(UsageError, match="--seeds.*plan_seeds"):
+        run_command.plan_run(tmp_path, run_command.RunRequest(seeds=3, n_models=2))
+
+
+def test_a_seed_folder_holding_another_configuration_is_refused_before_any_training(tmp_path, monkeypatch):
+    from ascent_fails.cli_errors import UsageError
+    from ascent_fails.nn_experiments import inputs
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("prepare_inputs was called")
+
+    monkeypatch.setattr(inputs, "prepare_inputs", no_training)
+    request = run_command.RunRequest(seeds=2, n_models=2, methods=("do_nothing",), progress=False)
+    first = plan_seeds(tmp_path, request)
+    from ascent_fails.locks import claim_output
+
+    with claim_output(first[1].out, "another-configuration", "a run of another configuration"):
+        pass  # leaves OUT/seeds/seed-1 holding another configuration's results
+    with pytest.raises(UsageError, match="--out"):
+        plan_seeds(tmp_path, request)
+    assert len(plan_seeds(tmp_path, run_command.RunRequest(seeds=2, n_models=2, methods=("do_nothing",),
+                                                           progress=False, force=True))) == 2  # control
+
+
 @pytest.mark.parametrize("argv, flag", [(["--seeds", "0"], "--seeds"), (["--seeds", "1001"], "--seeds"),
-                                        (["--seed", "-1"], "--seed"), (["--seed", str(2**32)], "--seed")])
+                                        (["--seed", "-1"], "--seed"), (["--seed", str(2**32)], "--seed"),
+                                        (["--seed", str(2**32 - 1), "--seeds", "2"], "--seeds")])
 def test_bad_seed_flags_are_clean_errors_before_any_training(tmp_path, capsys, argv, flag):
     assert cli_main(["nn", "run", "--out", str(tmp_path / "o"), *argv, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert flag in err and "Traceback" not in err
     assert not (tmp_path / "o" / "cache").exists()
+
+
+def test_seeds_share_one_copy_of_data_that_does_not_depend_on_the_seed():
+    import numpy as np
+    from types import SimpleNamespace
+
+    from ascent_fails.nn_experiments.seed_runs import _same_data
+
+    def data(shift=0.0):
+        x = np.arange(12.0).reshape(6, 2)
+        return SimpleNamespace(train_x=x + shift, train_y=np.arange(6) % 2, val_x=x[:2], val_y=np.arange(2))
+
+    assert _same_data(data(), data())  # e.g. CIFAR-10, which ignores the seed: the extra plans reuse one copy
+    assert not _same_data(data(), data(shift=1.0))  # control: a split that moved with the seed (digits)

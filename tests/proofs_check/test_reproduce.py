@@ -31,7 +31,8 @@ def fake_steps(monkeypatch, tmp_path):
 
     def plan_run(out, request):
         calls["plan"] += 1
-        return SimpleNamespace(out=out, sweep=SimpleNamespace(seed=0), request=request)
+        return SimpleNamespace(out=out, sweep=SimpleNamespace(seed=0), request=request,
+                               claim=("stand-in-configuration", "a stand-in run"))
 
     def execute(plan):
         calls["nn"] += 1
@@ -70,11 +71,45 @@ def test_report_links_everything_and_states_each_claim(fake_steps, tmp_path):
     for claim in assess_claims(make_results()):
         assert claim.statement in report
     assert report.count("**reproduced**") == 3  # the three claims above; no illusion runs in these results
+    assert "Across seeds" not in report  # one seed: nothing to pool
     assert "docs/experiments.md" in report and "docs/theory.md" in report  # where the terms are defined
     # a rerun reuses the verify report; the sweep resumes by itself (it is called, and skips finished units)
     assert reproduce.main(_parse(tmp_path)) == 0
     assert fake_steps == {"verify": 1, "nn": 2, "plan": 2}
     json.loads((tmp_path / "verify.json").read_text())
+
+
+def test_several_seeds_add_a_pooled_table_to_the_report(fake_steps, tmp_path, monkeypatch):
+    """reproduce --seeds 2: each claim's evidence is the base seed's, then a table of every seed and the pooled
+    verdict. Control: the plain run (the test above) has no such section."""
+    from ascent_fails.nn_experiments import seed_runs
+    from ascent_fails.nn_experiments.claims_across_seeds import claims_of, pool_claims
+
+    def plan_seeds(out, request):
+        assert request.seeds == 2
+        return [SimpleNamespace(out=out, sweep=SimpleNamespace(seed=0)),
+                SimpleNamespace(out=out / "seeds" / "seed-1", sweep=SimpleNamespace(seed=1))]
+
+    def execute_seeds(plans, out):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "table1.md").write_text("| table |\n")
+        other = make_results(pc_harder=False)
+        results = {0: make_results(), 1: other}
+        return seed_runs.SeedRuns(seeds=(0, 1), results=results, files={0: {"table1": out / "table1.md"}, 1: {}},
+                                  pooled=pool_claims({s: claims_of(r) for s, r in results.items()}), summary=None)
+
+    monkeypatch.setattr(seed_runs, "plan_seeds", plan_seeds)
+    monkeypatch.setattr(seed_runs, "execute_seeds", execute_seeds)
+    args = _parse(tmp_path)
+    args.seeds = 2
+    assert reproduce.main(args) == 0
+    report = (tmp_path / "report.md").read_text()
+    assert "#### Across seeds" in report and "run on 2 seeds" in report and "[seeds.json](nn/seeds.json)" in report
+    assert "| claim | seed 0 | seed 1 | across seeds |" in report
+    # pc_harder: reproduced on seed 0, not on seed 1: a tie, undecided across the two seeds
+    assert any(line.startswith("| pc_harder:") and line.endswith("| reproduced | not reproduced | **undecided** |")
+               for line in report.splitlines())
+    assert "**reproduced** (seed 0; all seeds below)" in report
 
 
 def test_a_damaged_step_is_redone_and_a_finished_one_reused(fake_steps, tmp_path, monkeypatch):

@@ -73,6 +73,7 @@ class Claim:
     statement: str  # the paper's claim, in one sentence
     reproduced: bool | None  # None: the results cannot decide (needed runs missing, or intervals overlap)
     evidence: str  # the numbers behind the verdict, the rule and the number of seeds
+    label: str | None = None  # the verdict in the claim's own words where they differ (e.g. "not supported")
 
 
 def _floor_intervals(floor: Mapping[str, float], floor_ci: Mapping[str, Any] | None) -> dict[str, Interval]:

@@ -37,7 +37,7 @@ one-sided test significant: absence of evidence, not evidence against) and ``und
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ascent_fails.nn_experiments.claims import Claim
@@ -60,6 +60,13 @@ class PooledClaim:
     per_seed: dict[int, bool | None]  # seed -> that seed's verdict (seeds that could not judge it are absent)
     counts: tuple[int, int, int]  # (reproduced, not reproduced, undecided or not judged) over the seeds run
     seeds: tuple[int, ...] = ()  # every seed run (the per_seed keys when empty)
+    labels: dict[int, str] = field(default_factory=dict)  # seed -> the claim's own word for its verdict, if any
+
+    def word(self, seed: int) -> str:
+        """This claim's verdict on ``seed`` in words ("not judged" when that seed could not judge it)."""
+        if seed not in self.per_seed:
+            return "not judged"
+        return self.labels.get(seed) or {True: "reproduced", False: "not reproduced", None: "undecided"}[self.per_seed[seed]]
 
     @property
     def n_seeds(self) -> int:
@@ -67,9 +74,7 @@ class PooledClaim:
 
     def evidence(self) -> str:
         """The per-seed verdicts and the rule, in one sentence."""
-        word = {True: "reproduced", False: "not reproduced", None: "undecided"}
-        per = ", ".join(f"seed {s}: {word[self.per_seed[s]] if s in self.per_seed else 'not judged'}"
-                        for s in sorted(self.seeds or self.per_seed))
+        per = ", ".join(f"seed {s}: {self.word(s)}" for s in sorted(self.seeds or self.per_seed))
         yes, no, open_ = self.counts
         return (f"{per} (reproduced on {yes}, not reproduced on {no}, undecided on {open_} of {self.n_seeds} seeds; "
                 f"rule: reproduced across seeds when reproduced on more than half of the seeds, not reproduced when "
@@ -110,7 +115,8 @@ def conjecture_as_claim(results: Mapping[str, Any]) -> Claim | None:
                f"Spearman rho = {rho:+.2f}, one-sided p(rho > 0) = {primary['p_greater']:.3g}, n = {primary['n']}")
     return Claim("conjecture", "GDA degrades as the spectral norm of the forget x retain cross-influence grows "
                                "(the paper's App. A conjecture).",
-                 _CONJECTURE_VERDICTS[assessment["verdict"]], f"{assessment['verdict']}: {numbers}")
+                 _CONJECTURE_VERDICTS[assessment["verdict"]], f"{assessment['verdict']}: {numbers}",
+                 label=assessment["verdict"])
 
 
 def claims_of(results: Mapping[str, Any]) -> list[Claim]:
@@ -133,21 +139,26 @@ def pool_claims(per_seed: Mapping[int, Sequence[Claim]]) -> list[PooledClaim]:
     order: list[str] = []
     statements: dict[str, str] = {}
     verdicts: dict[str, dict[int, bool | None]] = {}
+    labels: dict[str, dict[int, str]] = {}
     for seed in sorted(per_seed):
         for claim in per_seed[seed]:
             if claim.id not in verdicts:
                 order.append(claim.id)
                 statements[claim.id] = claim.statement
                 verdicts[claim.id] = {}
+                labels[claim.id] = {}
             if seed in verdicts[claim.id]:
                 raise ValueError(f"claim {claim.id!r} appears twice for seed {seed}")
             verdicts[claim.id][seed] = claim.reproduced
+            if claim.label:
+                labels[claim.id][seed] = claim.label
     seeds = tuple(sorted(per_seed))
     pooled = []
     for cid in order:
         values = [verdicts[cid].get(seed) for seed in seeds]  # not judged on a seed: None, i.e. undecided
         counts = (sum(v is True for v in values), sum(v is False for v in values), sum(v is None for v in values))
-        pooled.append(PooledClaim(cid, statements[cid], pooled_verdict(values), dict(verdicts[cid]), counts, seeds))
+        pooled.append(PooledClaim(cid, statements[cid], pooled_verdict(values), dict(verdicts[cid]), counts, seeds,
+                                  labels[cid]))
     return pooled
 
 
@@ -160,7 +171,7 @@ def pooled_markdown(pooled: Sequence[PooledClaim]) -> str:
     lines = ["| claim | " + " | ".join(f"seed {s}" for s in seeds) + " | across seeds |",
              "|---|" + "---|" * len(seeds) + "---|"]
     for p in pooled:
-        cells = [word[p.per_seed[s]] if s in p.per_seed else "not judged" for s in seeds]
+        cells = [p.word(s) for s in seeds]
         lines.append(f"| {p.id}: {p.statement} | " + " | ".join(cells) + f" | **{word[p.reproduced]}** |")
     lines += ["", f"Rule: a claim is reproduced across the {len(seeds)} seeds when it is reproduced on more than half "
                   "of them, not reproduced when it is not reproduced on more than half, otherwise undecided (a seed "
@@ -173,5 +184,6 @@ def pooled_json(pooled: Sequence[PooledClaim]) -> list[dict[str, Any]]:
     """JSON-ready form of the pooled verdicts (``seeds.json``)."""
     return [{"id": p.id, "statement": p.statement, "reproduced": p.reproduced,
              "per_seed": {str(s): v for s, v in sorted(p.per_seed.items())},
+             "per_seed_words": {str(s): p.word(s) for s in sorted(p.seeds or p.per_seed)},
              "counts": {"reproduced": p.counts[0], "not_reproduced": p.counts[1], "undecided": p.counts[2]}}
             for p in pooled]

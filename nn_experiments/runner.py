@@ -97,13 +97,9 @@ def _unit_payload(path: Path) -> dict[str, Any]:
     return payload
 
 
-def config_key(sweep: Sweep, inputs: ExperimentInputs) -> str:
-    """What ``results.json`` in an output directory is of: the unit fingerprint and the whole sweep, hashed."""
-    return output_claim(sweep, inputs.dataset, inputs.arch, inputs.recipe, inputs.extra.get("ensemble_seed"))[0]
-
-
 def output_claim(sweep: Sweep, dataset: Any, arch: str, recipe: Any, ensemble_seed: Any) -> tuple[str, str]:
-    """(:func:`config_key`, its description) from what a plan knows before anything is trained.
+    """(configuration key, its description) from what a plan knows before anything is trained: the key says what
+    ``results.json`` in an output directory is of (the unit fingerprint and the whole sweep, hashed).
 
     ``nn run`` claims ``--out`` with it before preparing the inputs (the runner's own claim then shares that
     one, so both must be this key); ``ensemble_seed`` is the inputs' ``extra["ensemble_seed"]``.

@@ -106,3 +106,16 @@ def test_pooled_claim_is_frozen():
     p = PooledClaim("a", "s", True, {0: True}, (1, 0, 0))
     with pytest.raises(AttributeError):
         p.reproduced = False
+
+
+def test_the_table_keeps_the_conjectures_own_words_while_pooling_them_as_undecided():
+    conj = {0: Claim("conjecture", "GDA degrades.", None, "not supported: rho = 0.0", label="not supported"),
+            1: Claim("conjecture", "GDA degrades.", True, "supported: rho = 0.5", label="supported"),
+            2: Claim("conjecture", "GDA degrades.", None, "not supported: rho = 0.4", label="not supported")}
+    (pooled,) = pool_claims({s: [c] for s, c in conj.items()})
+    assert pooled.reproduced is None and pooled.counts == (1, 0, 2)  # 1 of 3 supported: no majority
+    assert "| not supported | supported | not supported | **undecided** |" in pooled_markdown([pooled])
+    assert pooled_json([pooled])[0]["per_seed_words"] == {"0": "not supported", "1": "supported", "2": "not supported"}
+    # control: without labels the cells fall back to the generic words
+    (plain,) = pool_claims({s: [Claim(c.id, c.statement, c.reproduced, c.evidence)] for s, c in conj.items()})
+    assert "| undecided | reproduced | undecided | **undecided** |" in pooled_markdown([plain])

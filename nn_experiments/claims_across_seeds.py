@@ -19,7 +19,8 @@ sharpens a per-seed error: if one seed wrongly says "reproduced" with probabilit
 reproduced"), K independent seeds say so across seeds with probability P(Binomial(K, a) > K/2), e.g. 0.7 % for
 a = 5 % and K = 3 (tests/nn_experiments/test_claims_across_seeds.py checks the rate by simulation). That figure
 assumes the seeds' errors are independent; the seeds share the data set (the same images, and on CIFAR-10 the
-same split and forget sets), so their errors may be positively correlated and the true rate lies between it and a.
+same split and forget sets), so their errors may be dependent. Without independence, Markov's inequality on the
+number of wrong seeds still bounds the rate by K·a / (⌊K/2⌋ + 1): 7.5 % for a = 5 % and K = 3.
 
 A claim that a seed could not judge at all (e.g. no illusion runs there) counts as undecided on that seed: the
 majority is always out of the K seeds run. The paper's App. A conjecture

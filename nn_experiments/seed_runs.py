@@ -77,7 +77,8 @@ def plan_seeds(out: str | Path, request: Any) -> list[Any]:
     for seed in range(base + 1, base + k):
         plan = plan_run(seed_folder(out, base, seed), replace(request, seed=seed, seeds=1, cache_dir=cache))
         if _same_data(plan.dataset, first.dataset):  # e.g. CIFAR-10, whose split is fixed: keep one copy in memory
-            plan = replace(plan, dataset=first.dataset)
+            # (the record keeps this plan's own seed: it enters the configuration key the run claims --out with)
+            plan = replace(plan, dataset=replace(first.dataset, seed=plan.dataset.seed))
         plans.append(plan)
     return plans
 
@@ -90,22 +91,34 @@ def _same_data(a: Any, b: Any) -> bool:
                for f in ("train_x", "train_y", "val_x", "val_y"))
 
 
+def _relative(folder: Path, out: Path) -> str:
+    """``folder`` relative to ``out`` (``"."`` for ``out`` itself), so that seeds.json survives a move of OUT."""
+    import os
+
+    return Path(os.path.relpath(Path(folder).resolve(), Path(out).resolve())).as_posix()
+
+
 def _drop_stale_summary(out: Path, base_key: str) -> None:
     """Remove ``out/seeds.json`` if it pools runs of another configuration than the one ``out`` now holds."""
     import json
 
     path = out / SEEDS_FILE
+    if not path.exists():
+        return
     try:
         summary = json.loads(path.read_text())
         recorded = summary["configurations"][str(summary["seeds"][0])]  # the key of the base seed's run
-    except FileNotFoundError:
-        return
+        why = "it pooled seeds of another configuration than the one this run writes"
     except (OSError, ValueError, KeyError, IndexError, TypeError):  # unreadable, or written before keys were kept
-        recorded = None
-    if recorded != base_key:
-        print(f"warning: removed {path}: it pooled seeds of another configuration than the one {out} now holds",
-              file=sys.stderr, flush=True)
-        path.unlink(missing_ok=True)
+        recorded, why = None, "it is unreadable or records no configuration"
+    if recorded == base_key:
+        return
+    try:
+        path.unlink()
+    except OSError as error:
+        print(f"warning: {path} could not be removed ({error}); {why}: do not trust it", file=sys.stderr, flush=True)
+        return
+    print(f"warning: removed {path}: {why}", file=sys.stderr, flush=True)
 
 
 def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
@@ -126,9 +139,9 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
     # another configuration can land between the base run's results and the pooled summary (execute's own claim
     # of it is re-entrant)
     with claim_output(base.out, *base.claim, force=base.request.force, flag="--out"):
+        _drop_stale_summary(Path(out), base.claim[0])  # before the base results change: never beside new results
         if len(plans) == 1:  # the plain run
             results[seeds[0]], files[seeds[0]] = execute(base)
-            _drop_stale_summary(Path(out), base.claim[0])
             return SeedRuns(seeds=seeds, results=results, files=files,
                             pooled=pool_claims({seeds[0]: claims_of(results[seeds[0]])}), summary=None)
         for i, plan in enumerate(plans):
@@ -139,7 +152,7 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
         pooled = pool_claims({s: claims_of(r) for s, r in results.items()})
         summary = atomic_write_json(Path(out) / SEEDS_FILE, {
             "seeds": list(seeds),
-            "folders": {str(p.sweep.seed): str(p.out) for p in plans},
+            "folders": {str(p.sweep.seed): _relative(p.out, Path(out)) for p in plans},  # relative to OUT
             "configurations": {str(p.sweep.seed): p.claim[0] for p in plans},  # each run's configuration key
             "rule": "reproduced across seeds when reproduced on more than half of the seeds, not reproduced when not "
                     "reproduced on more than half, otherwise undecided",

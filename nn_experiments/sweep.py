@@ -310,6 +310,8 @@ class Sweep:
         require_positive_int("klom_bins", self.klom_bins)
         require_positive("klom_eps", self.klom_eps)
         require_positive_int("seed", self.seed, minimum=0)
+        if self.seed >= 2**32:  # the data split's random_state and the reference's np.random.seed take 32 bits
+            raise ValueError(f"seed={self.seed} must be < 2**32")
         if not isinstance(self.floor_per_set, bool):
             raise ValueError(f"floor_per_set={self.floor_per_set!r} must be true or false")
 

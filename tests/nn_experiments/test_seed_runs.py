@@ -129,3 +129,29 @@ def test_seeds_share_one_copy_of_data_that_does_not_depend_on_the_seed():
 
     assert _same_data(data(), data())  # e.g. CIFAR-10, which ignores the seed: the extra plans reuse one copy
     assert not _same_data(data(), data(shift=1.0))  # control: a split that moved with the seed (digits)
+
+
+def test_cifar_seeds_share_the_arrays_but_claim_their_own_configuration(tmp_path):
+    """CIFAR-10 ignores the seed, so the seeds' plans share one copy of the images; each plan's data record must
+    still carry its own seed, which enters the configuration key its run claims --out with. Control: the key of
+    the shared record with the base seed (what an earlier version passed on) differs from the plan's claim."""
+    import dataclasses
+
+    from ascent_fails.nn_experiments.inputs import model_plan
+    from ascent_fails.nn_experiments.runner import output_claim
+    from tests.nn_experiments.test_data import _write_fake_cifar
+
+    _write_fake_cifar(tmp_path / "cifar-10-batches-py")
+    (tmp_path / "two.txt").write_text("0 1\n")
+    request = run_command.RunRequest(dataset="cifar10", data_dir=tmp_path, seeds=2, n_models=2, arch="mlp",
+                                     methods=("do_nothing",), forget_set_files=(tmp_path / "two.txt",),
+                                     forget_sets=("two",), progress=False)
+    plans = plan_seeds(tmp_path / "out", request)
+    assert [p.sweep.seed for p in plans] == [0, 1] and [p.dataset.seed for p in plans] == [0, 1]
+    assert plans[1].dataset.train_x is plans[0].dataset.train_x  # one copy of the arrays
+    for plan in plans:
+        _, arch, recipe = model_plan(plan.settings)
+        assert output_claim(plan.sweep, plan.dataset, arch, recipe, plan.settings.seed)[0] == plan.claim[0]
+    base_record = dataclasses.replace(plans[1].dataset, seed=0)
+    _, arch, recipe = model_plan(plans[1].settings)
+    assert output_claim(plans[1].sweep, base_record, arch, recipe, 1)[0] != plans[1].claim[0]

@@ -111,6 +111,7 @@ def test_quick_protocol_is_the_full_one_with_fewer_secondary_values():
         ("illusion = 3\n", ["illusion must be a table"]),
         ("[illusion]\nlr = [0.1]\n", ["unknown illusion key", "lr"]),
         ("[options]\nscrub_lr_decay_epochs = 3\n", ["scrub_lr_decay_epochs must be a list"]),
+        ("seed = 4294967296\n", ["seed=4294967296", "2**32"]),  # control: 4294967295 loads (below)
     ],
 )
 def test_sweep_files_fail_naming_the_file_and_the_key(tmp_path, text, words):
@@ -121,6 +122,12 @@ def test_sweep_files_fail_naming_the_file_and_the_key(tmp_path, text, words):
     message = str(info.value)
     assert "my_sweep.toml" in message and all(w in message for w in words), message
     assert not isinstance(info.value.__cause__, TypeError)
+
+
+def test_the_largest_seed_loads(tmp_path):
+    path = tmp_path / "my_sweep.toml"
+    path.write_text("seed = 4294967295\n")
+    assert load_sweep(path).seed == 2**32 - 1
 
 
 def test_missing_sweep_file_is_named(tmp_path):

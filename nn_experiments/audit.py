@@ -380,7 +380,9 @@ def audit(plugin: Any, grid: Any, inputs: Any, out_dir: str | Path, *, settings:
     result = analyse(results, plugin.name)
     result.update(
         plugin={"name": plugin.name, "version": plugin.version, "description": plugin.description,
-                "declared_hparams": None if plugin.hparams is None else list(plugin.hparams)},
+                "declared_hparams": None if plugin.hparams is None else list(plugin.hparams),
+                # "per_model": a per_model.py method, run model by model in lock-step; "ensemble": the plain form
+                "form": "per_model" if hasattr(plugin.fn, "per_model") else "ensemble"},
         grid={"snapshot_epochs": list(grid.snapshot_epochs), **{n: list(v) for n, v in grid.axes}},
         options=asdict(sweep.options),
         settings=asdict(settings) | {"forget_sets": list(names)},

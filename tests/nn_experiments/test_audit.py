@@ -120,6 +120,7 @@ def test_audit_files_hold_what_was_returned(tmp_path, inputs):
     saved = json.loads((tmp_path / audit_mod.AUDIT_FILE).read_text())
     assert saved == json.loads(json.dumps(result))
     assert set(saved) >= {"method", "plugin", "grid", "forget_sets", "verdict", "rules", "n_models", "cost_reported", "figures"}
+    assert saved["plugin"]["form"] == "ensemble"  # control of the per-model record (test_per_model.py)
     (s,) = saved["forget_sets"]
     assert set(s) >= {"gap", "classes", "oracle_best", "user_choice", "regret", "stopping", "search_cost", "verdict"}
     report = (tmp_path / audit_mod.REPORT_FILE).read_text()

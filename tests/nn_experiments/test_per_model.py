@@ -328,6 +328,7 @@ def test_a_per_model_method_from_a_file_runs_through_the_audit(tmp_path):
     result = audit_mod.audit(plugin, grid, _audit_inputs(), tmp_path / "out",
                              settings=audit_mod.AuditSettings(n_models=AUDIT_MODELS), progress=False)
     assert result["plugin"]["version"] == plugin.version != "" and result["n_models"] == AUDIT_MODELS
+    assert result["plugin"]["form"] == "per_model"  # recorded in audit.json
     assert result["cost_reported"]
     (forget_set,) = result["forget_sets"]
     evaluations = sorted((c["epoch"], c["gradient_evaluations"]) for c in forget_set["configurations"])

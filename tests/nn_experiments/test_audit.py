@@ -25,6 +25,7 @@ from ascent_fails.nn_experiments.method_plugins import MethodPlugin, plugin_from
 from ascent_fails.nn_experiments.recipe import TrainRecipe
 from ascent_fails.nn_experiments.sweep import MethodGrid
 from ascent_fails.nn_experiments.training import train_ensemble
+from tests.nn_experiments.conftest import gaussian_class_sampler
 
 N_MODELS = 40
 RECIPE = TrainRecipe(epochs=30, batch_size=16)
@@ -34,13 +35,7 @@ FORGET = np.arange(0, N_TRAIN, 10)  # 8 points, labels flipped below
 
 
 def _data() -> Dataset:
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(3, 16)).astype(np.float32) * 2
-
-    def draw(n):
-        y = rng.integers(0, 3, n)
-        return (centres[y] + rng.normal(size=(n, 16)).astype(np.float32)), y.astype(np.int64)
-
+    draw = gaussian_class_sampler(np.random.default_rng(0))
     train_x, train_y = draw(N_TRAIN)
     train_y[FORGET] = (train_y[FORGET] + 1) % 3  # mislabelled: only a model that saw them fits them
     val_x, val_y = draw(N_VAL)

@@ -18,6 +18,7 @@ from ascent_fails.nn_experiments.inputs import ExperimentInputs
 from ascent_fails.nn_experiments.results_schema import load_results, validate_results
 from ascent_fails.nn_experiments.runner import run_sweep
 from ascent_fails.nn_experiments.sweep import IllusionSpec, MethodGrid, Sweep
+from tests.nn_experiments.conftest import gaussian_class_sampler
 
 N_MODELS = 3
 RECIPE = TrainRecipe(epochs=3, batch_size=16)
@@ -25,11 +26,7 @@ RECIPE = TrainRecipe(epochs=3, batch_size=16)
 
 @pytest.fixture(scope="module")
 def inputs() -> ExperimentInputs:
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(3, 16)).astype(np.float32) * 2
-    def draw(n):
-        y = rng.integers(0, 3, n)
-        return (centres[y] + rng.normal(size=(n, 16)).astype(np.float32)), y.astype(np.int64)
+    draw = gaussian_class_sampler(np.random.default_rng(0))
     train_x, train_y = draw(60)
     val_x, val_y = draw(20)
     dataset = Dataset("toy", train_x, train_y, val_x, val_y, 3, (16,), "three Gaussian classes", 0)

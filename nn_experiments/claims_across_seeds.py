@@ -43,11 +43,17 @@ from typing import Any
 
 from ascent_fails.nn_experiments.claims import Claim
 
-__all__ = ["PooledClaim", "pooled_verdict", "pool_claims", "conjecture_as_claim", "claims_of", "pooled_markdown",
+__all__ = ["RULE", "PooledClaim", "pooled_verdict", "pool_claims", "conjecture_as_claim", "claims_of", "pooled_markdown",
            "pooled_json"]
 
 # "not supported" (neither one-sided test significant) is absence of evidence, like an undecided claim; only a
 # significant test the other way ("contradicted") counts against the conjecture
+#: the pooling rule in words, the one text used by the evidence, the report's table and seeds.json
+RULE = ("a claim is reproduced across seeds when it is reproduced on more than half of the seeds, not reproduced "
+        "when it is not reproduced on more than half, otherwise undecided (a seed that could not judge a claim counts "
+        "as undecided; for the conjecture, 'not supported' counts as undecided and only 'contradicted' as not "
+        "reproduced)")
+
 _CONJECTURE_VERDICTS = {"supported": True, "contradicted": False, "not supported": None, "undecided": None}
 
 
@@ -78,9 +84,7 @@ class PooledClaim:
         per = ", ".join(f"seed {s}: {self.word(s)}" for s in sorted(self.seeds or self.per_seed))
         yes, no, open_ = self.counts
         return (f"{per} (reproduced on {yes}, not reproduced on {no}, undecided on {open_} of {self.n_seeds} seeds; "
-                f"rule: reproduced across seeds when reproduced on more than half of the seeds, not reproduced when "
-                f"not reproduced on more than half, otherwise undecided; a seed that could not judge it counts as "
-                f"undecided).")
+                f"rule: {RULE}).")
 
 
 def pooled_verdict(verdicts: Sequence[bool | None]) -> bool | None:
@@ -174,10 +178,7 @@ def pooled_markdown(pooled: Sequence[PooledClaim]) -> str:
     for p in pooled:
         cells = [p.word(s) for s in seeds]
         lines.append(f"| {p.id}: {p.statement} | " + " | ".join(cells) + f" | **{word[p.reproduced]}** |")
-    lines += ["", f"Rule: a claim is reproduced across the {len(seeds)} seeds when it is reproduced on more than half "
-                  "of them, not reproduced when it is not reproduced on more than half, otherwise undecided (a seed "
-                  "that could not judge a claim counts as undecided; for the conjecture, 'not supported' counts as "
-                  "undecided and only 'contradicted' as not reproduced)."]
+    lines += ["", f"Rule ({len(seeds)} seeds): {RULE}."]
     return "\n".join(lines)
 
 

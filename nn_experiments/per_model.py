@@ -142,11 +142,12 @@ def check_per_model_signature(fn: Callable[..., Any], name: str) -> None:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
         return  # no introspectable signature: it will fail, if at all, when called
+    *positional, seed, generator = PER_MODEL_PARAMETERS
     try:
-        signature.bind(None, None, None, None, None, seed=0, generator=None)
+        signature.bind(*[None] * len(positional), **{seed: 0, generator: None})
     except TypeError as exc:
         raise ValueError(f"per-model method {name!r} has the signature {signature}, which cannot be called as "
-                         f"(model, forget, retain, data, hparams, *, seed, generator): {exc}") from None
+                         f"({', '.join(positional)}, *, {seed}, {generator}): {exc}") from None
 
 
 def _counts(value: Any, name: str, index: int, epoch: int) -> tuple[int, int]:

@@ -44,7 +44,7 @@ class SeedRuns:
     seeds: tuple[int, ...]
     results: dict[int, dict[str, Any]]  # seed -> results.json
     files: dict[int, dict[str, Path]]  # seed -> the files nn run wrote
-    pooled: list[Any]  # claims_across_seeds.PooledClaim
+    pooled: list[Any]  # claims_across_seeds.PooledClaim ([] for a single seed: nothing to pool)
     summary: Path | None  # OUT/seeds.json (None for a single seed: nothing to pool)
 
     @property
@@ -61,6 +61,7 @@ def plan_seeds(out: str | Path, request: Any) -> list[Any]:
     k = request.seeds
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
         raise UsageError("--seeds", f"{k!r} must be an integer in [1, 1000] (how many seeds of the sweep to run)")
+
     def check_range(base: Any) -> None:
         if isinstance(base, int) and not isinstance(base, bool) and base + k - 1 >= 2**32:
             raise UsageError("--seeds", f"the seeds {base} … {base + k - 1} pass 2**32 - 1, the largest seed; lower "
@@ -121,10 +122,12 @@ def _drop_stale_summary(out: Path, base_key: str) -> None:
     print(f"warning: removed {path}: {why}", file=sys.stderr, flush=True)
 
 
-def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
-    """Run every plan of :func:`plan_seeds` in turn (each resumes by itself), pool the claims, write ``seeds.json``."""
+def execute_seeds(plans: Sequence[Any]) -> SeedRuns:
+    """Run every plan of :func:`plan_seeds` in turn (each resumes by itself); with several, pool their claims and
+    write ``seeds.json`` into the base seed's folder (``--out``)."""
     from ascent_fails.atomic_io import atomic_write_json
-    from ascent_fails.nn_experiments.claims_across_seeds import claims_of, pool_claims, pooled_json
+    from ascent_fails.locks import claim_output
+    from ascent_fails.nn_experiments.claims_across_seeds import RULE, claims_of, pool_claims, pooled_json
     from ascent_fails.nn_experiments.run_command import execute
 
     if not plans:
@@ -132,30 +135,27 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
     seeds = tuple(p.sweep.seed for p in plans)
     results: dict[int, dict[str, Any]] = {}
     files: dict[int, dict[str, Path]] = {}
-    from ascent_fails.locks import claim_output
-
     base = plans[0]
+    out = Path(base.out)
     # --out (the base seed's folder) is held until seeds.json is written (or a stale one removed): no run of
     # another configuration can land between the base run's results and the pooled summary (execute's own claim
     # of it is re-entrant)
     with claim_output(base.out, *base.claim, force=base.request.force, flag="--out"):
-        _drop_stale_summary(Path(out), base.claim[0])  # before the base results change: never beside new results
-        if len(plans) == 1:  # the plain run
+        _drop_stale_summary(out, base.claim[0])  # before the base results change: never beside new results
+        if len(plans) == 1:  # the plain run: nothing to pool
             results[seeds[0]], files[seeds[0]] = execute(base)
-            return SeedRuns(seeds=seeds, results=results, files=files,
-                            pooled=pool_claims({seeds[0]: claims_of(results[seeds[0]])}), summary=None)
+            return SeedRuns(seeds=seeds, results=results, files=files, pooled=[], summary=None)
         for i, plan in enumerate(plans):
             if plan.request.progress:
                 print(f"== seed {plan.sweep.seed} ({i + 1} of {len(plans)}): nn run into {plan.out}", file=sys.stderr,
                       flush=True)
             results[plan.sweep.seed], files[plan.sweep.seed] = execute(plan)
         pooled = pool_claims({s: claims_of(r) for s, r in results.items()})
-        summary = atomic_write_json(Path(out) / SEEDS_FILE, {
+        summary = atomic_write_json(out / SEEDS_FILE, {
             "seeds": list(seeds),
-            "folders": {str(p.sweep.seed): _relative(p.out, Path(out)) for p in plans},  # relative to OUT
+            "folders": {str(p.sweep.seed): _relative(p.out, out) for p in plans},  # relative to OUT
             "configurations": {str(p.sweep.seed): p.claim[0] for p in plans},  # each run's configuration key
-            "rule": "reproduced across seeds when reproduced on more than half of the seeds, not reproduced when not "
-                    "reproduced on more than half, otherwise undecided",
+            "rule": RULE,
             "claims": pooled_json(pooled),
         })
     return SeedRuns(seeds=seeds, results=results, files=files, pooled=pooled, summary=summary)
@@ -163,4 +163,4 @@ def execute_seeds(plans: Sequence[Any], out: str | Path) -> SeedRuns:
 
 def run_seeds(out: str | Path, request: Any) -> SeedRuns:
     """``nn run --seeds K`` as a function: :func:`plan_seeds` then :func:`execute_seeds`."""
-    return execute_seeds(plan_seeds(out, request), out)
+    return execute_seeds(plan_seeds(out, request))

@@ -276,7 +276,7 @@ def reproduce(out: str | Path, nn: Any = None, *, force: bool = False, progress:
     if plan is not None:
         from ascent_fails.nn_experiments.seed_runs import execute_seeds
 
-        runs = execute_seeds(plan, target / "nn")
+        runs = execute_seeds(plan)
         results, files = runs.results[runs.base], runs.files[runs.base]
         pooled = runs.pooled if len(runs.seeds) > 1 else None
     path = write_report(target, verify, figures, results, files, time.perf_counter() - started, pooled=pooled)

@@ -74,7 +74,7 @@ def test_pool_claims_keeps_order_and_counts_a_seed_that_could_not_judge_as_undec
     assert "seed 1: not judged, seed 2: not judged" in c.evidence()
     table = pooled_markdown(pooled)
     assert "| c: statement c | reproduced | not judged | not judged | **undecided** |" in table
-    assert "across the 3 seeds" in table
+    assert "Rule (3 seeds)" in table  # every seed run counts, not only those that judged c
     assert pooled_json(pooled)[1]["counts"] == {"reproduced": 0, "not_reproduced": 2, "undecided": 1}
 
 

@@ -90,7 +90,8 @@ def test_several_seeds_add_a_pooled_table_to_the_report(fake_steps, tmp_path, mo
         return [SimpleNamespace(out=out, sweep=SimpleNamespace(seed=0)),
                 SimpleNamespace(out=out / "seeds" / "seed-1", sweep=SimpleNamespace(seed=1))]
 
-    def execute_seeds(plans, out):
+    def execute_seeds(plans):
+        out = plans[0].out
         out.mkdir(parents=True, exist_ok=True)
         (out / "table1.md").write_text("| table |\n")
         other = make_results(pc_harder=False)
